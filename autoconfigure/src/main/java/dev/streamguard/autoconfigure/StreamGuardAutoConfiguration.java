@@ -1,0 +1,64 @@
+package dev.streamguard.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.streamguard.stream.StreamEndLogger;
+import dev.streamguard.stream.StreamListener;
+import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.web.StreamGuardWebFilter;
+import dev.streamguard.web.StreamPolicyResolver;
+import reactor.core.publisher.Flux;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.http.MediaType;
+import org.springframework.web.server.WebFilter;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration}
+ * for StreamGuard: guards every streaming response of a reactive web application.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+@ConditionalOnClass({ WebFilter.class, Flux.class })
+@ConditionalOnBooleanProperty(name = "streamguard.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(StreamGuardProperties.class)
+public final class StreamGuardAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	StreamEndLogger streamEndLogger(StreamGuardProperties properties) {
+		return new StreamEndLogger(properties.getLogging().getDebugReasons());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StreamRegistry streamRegistry(ObjectProvider<StreamListener> listeners) {
+		return new StreamRegistry(listeners.orderedStream().toList());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StreamPolicyResolver streamPolicyResolver(StreamGuardProperties properties) {
+		return StreamPolicies.resolver(properties);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StreamGuardWebFilter streamGuardWebFilter(StreamRegistry registry, StreamPolicyResolver policies,
+			StreamGuardProperties properties) {
+		List<MediaType> mediaTypes = new ArrayList<>(StreamGuardWebFilter.DEFAULT_MEDIA_TYPES);
+		mediaTypes.addAll(properties.getMediaTypes());
+		return new StreamGuardWebFilter(registry, policies, mediaTypes);
+	}
+
+}

@@ -1,0 +1,397 @@
+package dev.streamguard.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.streamguard.stream.TerminationReason;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.http.MediaType;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+import org.springframework.web.util.pattern.PathPatternParser;
+import org.springframework.web.util.pattern.PatternParseException;
+
+/**
+ * Configuration properties for StreamGuard.
+ *
+ * @since 0.1.0
+ */
+@ConfigurationProperties("streamguard")
+public class StreamGuardProperties implements Validator {
+
+	private static final String PREFIX = "streamguard.";
+
+	/**
+	 * Whether to guard streaming responses.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Content types that make a response a stream, in addition to text/event-stream,
+	 * application/x-ndjson and application/octet-stream.
+	 */
+	private List<MediaType> mediaTypes = new ArrayList<>();
+
+	/**
+	 * How long a stream's write window may stay full with no bytes leaving the process before
+	 * the stream ends STALLED. Zero disables.
+	 */
+	private Duration stallTimeout = Duration.ofSeconds(20);
+
+	/**
+	 * How long the upstream may go without producing an element, while the stream asks for
+	 * one, before the stream ends IDLE_TIMEOUT. Zero disables.
+	 */
+	private Duration idleTimeout = Duration.ZERO;
+
+	/**
+	 * How long the upstream may take to produce its first element before the stream ends
+	 * FIRST_ELEMENT_TIMEOUT. Zero disables, leaving the first element to the idle timeout.
+	 */
+	private Duration firstElementTimeout = Duration.ZERO;
+
+	/**
+	 * How long a whole stream may last before it ends MAX_DURATION. Zero disables.
+	 */
+	private Duration maxDuration = Duration.ZERO;
+
+	private final Window window = new Window();
+
+	private final Heartbeat heartbeat = new Heartbeat();
+
+	/**
+	 * Per-route policies, keyed by path pattern (for example "/export/**"). Unset values fall
+	 * back to the defaults above; the most specific matching pattern wins.
+	 */
+	private final Map<String, Route> routes = new LinkedHashMap<>();
+
+	private final Logging logging = new Logging();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public List<MediaType> getMediaTypes() {
+		return this.mediaTypes;
+	}
+
+	public void setMediaTypes(List<MediaType> mediaTypes) {
+		this.mediaTypes = mediaTypes;
+	}
+
+	public Duration getStallTimeout() {
+		return this.stallTimeout;
+	}
+
+	public void setStallTimeout(Duration stallTimeout) {
+		this.stallTimeout = stallTimeout;
+	}
+
+	public Duration getIdleTimeout() {
+		return this.idleTimeout;
+	}
+
+	public void setIdleTimeout(Duration idleTimeout) {
+		this.idleTimeout = idleTimeout;
+	}
+
+	public Duration getFirstElementTimeout() {
+		return this.firstElementTimeout;
+	}
+
+	public void setFirstElementTimeout(Duration firstElementTimeout) {
+		this.firstElementTimeout = firstElementTimeout;
+	}
+
+	public Duration getMaxDuration() {
+		return this.maxDuration;
+	}
+
+	public void setMaxDuration(Duration maxDuration) {
+		this.maxDuration = maxDuration;
+	}
+
+	public Window getWindow() {
+		return this.window;
+	}
+
+	public Heartbeat getHeartbeat() {
+		return this.heartbeat;
+	}
+
+	public Map<String, Route> getRoutes() {
+		return this.routes;
+	}
+
+	public Logging getLogging() {
+		return this.logging;
+	}
+
+	@Override
+	public boolean supports(Class<?> clazz) {
+		return StreamGuardProperties.class.isAssignableFrom(clazz);
+	}
+
+	@Override
+	public void validate(Object target, Errors errors) {
+		StreamGuardProperties properties = (StreamGuardProperties) target;
+		ConfigurationChecks checks = new ConfigurationChecks(errors);
+		checks.notNegative("stall-timeout", properties.getStallTimeout());
+		checks.notNegative("idle-timeout", properties.getIdleTimeout());
+		checks.notNegative("first-element-timeout", properties.getFirstElementTimeout());
+		checks.notNegative("max-duration", properties.getMaxDuration());
+		checks.notNegative("heartbeat.interval", properties.getHeartbeat().getInterval());
+		checks.window("window.low", properties.getWindow().getLow(), "window.high", properties.getWindow().getHigh());
+		properties.getRoutes().forEach((pattern, route) -> {
+			String at = "routes[" + pattern + "].";
+			checks.pattern(pattern);
+			checks.notNegative(at + "stall-timeout", route.getStallTimeout());
+			checks.notNegative(at + "idle-timeout", route.getIdleTimeout());
+			checks.notNegative(at + "first-element-timeout", route.getFirstElementTimeout());
+			checks.notNegative(at + "max-duration", route.getMaxDuration());
+			checks.notNegative(at + "heartbeat-interval", route.getHeartbeatInterval());
+			DataSize low = (route.getWindowLow() != null) ? route.getWindowLow() : properties.getWindow().getLow();
+			DataSize high = (route.getWindowHigh() != null) ? route.getWindowHigh() : properties.getWindow().getHigh();
+			checks.window(at + "window-low", low, at + "window-high", high);
+		});
+	}
+
+	/**
+	 * Per-stream write window: the write-buffer water marks of the stream's connection. The
+	 * upstream gets demand only while fewer than {@code high} bytes wait to be sent.
+	 */
+	public static class Window {
+
+		/**
+		 * Size under which a full write window has room again.
+		 */
+		private DataSize low = DataSize.ofKilobytes(128);
+
+		/**
+		 * Size at which the write window is full and the upstream gets no more demand.
+		 */
+		private DataSize high = DataSize.ofKilobytes(512);
+
+		public DataSize getLow() {
+			return this.low;
+		}
+
+		public void setLow(DataSize low) {
+			this.low = low;
+		}
+
+		public DataSize getHigh() {
+			return this.high;
+		}
+
+		public void setHigh(DataSize high) {
+			this.high = high;
+		}
+
+	}
+
+	/**
+	 * Heartbeats that keep quiet streams writing, so that a dead peer is noticed.
+	 */
+	public static class Heartbeat {
+
+		/**
+		 * How long a stream may send nothing before a heartbeat (an SSE comment line) is sent.
+		 * Zero disables.
+		 */
+		private Duration interval = Duration.ofSeconds(15);
+
+		/**
+		 * Whether NDJSON streams get heartbeats too, as an empty line.
+		 */
+		private boolean ndjson;
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public boolean isNdjson() {
+			return this.ndjson;
+		}
+
+		public void setNdjson(boolean ndjson) {
+			this.ndjson = ndjson;
+		}
+
+	}
+
+	/**
+	 * Policy of the streams on one route. Unset values fall back to the defaults.
+	 */
+	public static class Route {
+
+		/**
+		 * Stall timeout on this route.
+		 */
+		private @Nullable Duration stallTimeout;
+
+		/**
+		 * Idle timeout on this route.
+		 */
+		private @Nullable Duration idleTimeout;
+
+		/**
+		 * First-element timeout on this route.
+		 */
+		private @Nullable Duration firstElementTimeout;
+
+		/**
+		 * Maximum duration of a stream on this route.
+		 */
+		private @Nullable Duration maxDuration;
+
+		/**
+		 * Heartbeat interval on this route.
+		 */
+		private @Nullable Duration heartbeatInterval;
+
+		/**
+		 * Low water mark of the write window on this route.
+		 */
+		private @Nullable DataSize windowLow;
+
+		/**
+		 * High water mark of the write window on this route.
+		 */
+		private @Nullable DataSize windowHigh;
+
+		public @Nullable Duration getStallTimeout() {
+			return this.stallTimeout;
+		}
+
+		public void setStallTimeout(@Nullable Duration stallTimeout) {
+			this.stallTimeout = stallTimeout;
+		}
+
+		public @Nullable Duration getIdleTimeout() {
+			return this.idleTimeout;
+		}
+
+		public void setIdleTimeout(@Nullable Duration idleTimeout) {
+			this.idleTimeout = idleTimeout;
+		}
+
+		public @Nullable Duration getFirstElementTimeout() {
+			return this.firstElementTimeout;
+		}
+
+		public void setFirstElementTimeout(@Nullable Duration firstElementTimeout) {
+			this.firstElementTimeout = firstElementTimeout;
+		}
+
+		public @Nullable Duration getMaxDuration() {
+			return this.maxDuration;
+		}
+
+		public void setMaxDuration(@Nullable Duration maxDuration) {
+			this.maxDuration = maxDuration;
+		}
+
+		public @Nullable Duration getHeartbeatInterval() {
+			return this.heartbeatInterval;
+		}
+
+		public void setHeartbeatInterval(@Nullable Duration heartbeatInterval) {
+			this.heartbeatInterval = heartbeatInterval;
+		}
+
+		public @Nullable DataSize getWindowLow() {
+			return this.windowLow;
+		}
+
+		public void setWindowLow(@Nullable DataSize windowLow) {
+			this.windowLow = windowLow;
+		}
+
+		public @Nullable DataSize getWindowHigh() {
+			return this.windowHigh;
+		}
+
+		public void setWindowHigh(@Nullable DataSize windowHigh) {
+			this.windowHigh = windowHigh;
+		}
+
+	}
+
+	/**
+	 * Logging of ended streams.
+	 */
+	public static class Logging {
+
+		/**
+		 * Termination reasons whose end-of-stream line is logged at DEBUG instead of INFO.
+		 */
+		private Set<TerminationReason> debugReasons = EnumSet.noneOf(TerminationReason.class);
+
+		public Set<TerminationReason> getDebugReasons() {
+			return this.debugReasons;
+		}
+
+		public void setDebugReasons(Set<TerminationReason> debugReasons) {
+			this.debugReasons = debugReasons;
+		}
+
+	}
+
+	/**
+	 * Checks that report each problem with the property's full name and its value.
+	 */
+	private record ConfigurationChecks(Errors errors) {
+
+		void notNegative(String property, @Nullable Duration value) {
+			if (value != null && value.isNegative()) {
+				reject(property, value, "must not be negative; use 0 to disable");
+			}
+		}
+
+		void window(String lowProperty, @Nullable DataSize low, String highProperty, @Nullable DataSize high) {
+			if (low == null || low.toBytes() < 0) {
+				reject(lowProperty, low, "must be zero or more bytes");
+				return;
+			}
+			if (high == null || high.toBytes() <= 0 || high.toBytes() > Integer.MAX_VALUE) {
+				reject(highProperty, high, "must be more than 0 bytes and at most 2GB");
+				return;
+			}
+			if (low.toBytes() > high.toBytes()) {
+				reject(lowProperty, low, "must not be greater than " + PREFIX + highProperty + " (" + high + ")");
+			}
+		}
+
+		void pattern(String pattern) {
+			try {
+				PathPatternParser.defaultInstance.parse(pattern);
+			}
+			catch (PatternParseException ex) {
+				reject("routes", pattern, "is not a valid path pattern (" + ex.getMessage() + ")");
+			}
+		}
+
+		private void reject(String property, @Nullable Object value, String problem) {
+			this.errors.reject("streamguard.invalid", PREFIX + property + " (" + value + ") " + problem);
+		}
+
+	}
+
+}

@@ -1,0 +1,96 @@
+package dev.streamguard.stream;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The limits that apply to one stream, resolved from the defaults and the first matching route
+ * when the stream starts. Immutable; every {@code with...} method returns a copy. A {@code null}
+ * duration means the limit is off.
+ *
+ * @param stallTimeout how long the write window may stay full with no bytes leaving the process
+ * @param idleTimeout how long the upstream may go without producing an element while demand is
+ * open
+ * @param firstElementTimeout how long the upstream may take to produce its first element
+ * @param maxDuration how long the whole stream may last
+ * @param heartbeatInterval how long a stream may send nothing before a heartbeat is sent
+ * @param ndjsonHeartbeat whether NDJSON streams get heartbeats (an empty line) too
+ * @param windowLow size under which a full write window has room again
+ * @param windowHigh size at which the write window is full
+ * @since 0.1.0
+ */
+public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration idleTimeout,
+		@Nullable Duration firstElementTimeout, @Nullable Duration maxDuration, @Nullable Duration heartbeatInterval,
+		boolean ndjsonHeartbeat, DataSize windowLow, DataSize windowHigh) {
+
+	/**
+	 * Create a policy, normalising zero durations to {@code null} (off).
+	 */
+	public StreamPolicy {
+		stallTimeout = enabled(stallTimeout);
+		idleTimeout = enabled(idleTimeout);
+		firstElementTimeout = enabled(firstElementTimeout);
+		maxDuration = enabled(maxDuration);
+		heartbeatInterval = enabled(heartbeatInterval);
+		Objects.requireNonNull(windowLow, "windowLow");
+		Objects.requireNonNull(windowHigh, "windowHigh");
+		if (windowLow.toBytes() > windowHigh.toBytes()) {
+			throw new IllegalArgumentException(
+					"windowLow (" + windowLow + ") must not be greater than windowHigh (" + windowHigh + ")");
+		}
+	}
+
+	private static @Nullable Duration enabled(@Nullable Duration duration) {
+		if (duration == null || duration.isZero()) {
+			return null;
+		}
+		if (duration.isNegative()) {
+			throw new IllegalArgumentException("Duration must not be negative, was " + duration);
+		}
+		return duration;
+	}
+
+	/**
+	 * Return a copy with the given stall timeout.
+	 * @param stallTimeout the stall timeout, {@code null} or zero for off
+	 * @return the new policy
+	 */
+	public StreamPolicy withStallTimeout(@Nullable Duration stallTimeout) {
+		return new StreamPolicy(stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh);
+	}
+
+	/**
+	 * Return a copy with the given idle timeout.
+	 * @param idleTimeout the idle timeout, {@code null} or zero for off
+	 * @return the new policy
+	 */
+	public StreamPolicy withIdleTimeout(@Nullable Duration idleTimeout) {
+		return new StreamPolicy(this.stallTimeout, idleTimeout, this.firstElementTimeout, this.maxDuration,
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh);
+	}
+
+	/**
+	 * Return a copy with the given maximum duration.
+	 * @param maxDuration the maximum duration, {@code null} or zero for off
+	 * @return the new policy
+	 */
+	public StreamPolicy withMaxDuration(@Nullable Duration maxDuration) {
+		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, maxDuration,
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh);
+	}
+
+	/**
+	 * Return a copy with the given heartbeat interval.
+	 * @param heartbeatInterval the interval, {@code null} or zero for off
+	 * @return the new policy
+	 */
+	public StreamPolicy withHeartbeatInterval(@Nullable Duration heartbeatInterval) {
+		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
+				heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh);
+	}
+
+}

@@ -1,0 +1,630 @@
+package dev.streamguard.web;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+
+import dev.streamguard.stream.LiveStream;
+import dev.streamguard.stream.StreamPolicy;
+import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.transport.PeerFailures;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.WriteBufferWaterMark;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
+
+import org.springframework.core.io.buffer.DataBufferFactory;
+
+/**
+ * One guarded stream: the {@link LiveStream} record and the operator between the body
+ * publisher and the transport. It maps Reactive Streams demand onto brpc's write/wait model:
+ * the upstream gets demand for one element at a time, and only while the connection's write
+ * window (Netty's write-buffer water marks) has room. It runs the stream's timers on the
+ * connection's event loop and ends the stream exactly once, with exactly one reason,
+ * cancelling the upstream at most once.
+ */
+final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscription {
+
+	private static final Log logger = LogFactory.getLog(GuardedStream.class);
+
+	private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+	private static final long MAX_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+	@SuppressWarnings("rawtypes")
+	private static final AtomicReferenceFieldUpdater<GuardedStream, Subscription> UPSTREAM = AtomicReferenceFieldUpdater
+		.newUpdater(GuardedStream.class, Subscription.class, "upstream");
+
+	@SuppressWarnings("rawtypes")
+	private static final AtomicReferenceFieldUpdater<GuardedStream, TerminationReason> REASON = AtomicReferenceFieldUpdater
+		.newUpdater(GuardedStream.class, TerminationReason.class, "reason");
+
+	private final String id;
+
+	private final String route;
+
+	private final String mediaType;
+
+	private final @Nullable InetSocketAddress remoteAddress;
+
+	private final StreamPolicy policy;
+
+	private final StreamRegistry registry;
+
+	private final BodyShape<T> shape;
+
+	private final @Nullable FinalFrames frames;
+
+	private final DataBufferFactory bufferFactory;
+
+	private final @Nullable Channel channel;
+
+	private final @Nullable ChannelWatcher watcher;
+
+	private final AtomicLong bytes = new AtomicLong();
+
+	private volatile Instant startedAt = Instant.now();
+
+	private volatile long startNanos = System.nanoTime();
+
+	private volatile long endNanos;
+
+	private volatile @Nullable Subscription upstream;
+
+	private volatile @Nullable TerminationReason reason;
+
+	private volatile @Nullable Throwable transportFailure;
+
+	private volatile @Nullable Disposable ticker;
+
+	private @Nullable CoreSubscriber<? super T> actual;
+
+	// Guarded by "this": downstream signals and demand bookkeeping.
+	private long demand;
+
+	private boolean upstreamPending;
+
+	private boolean downstreamDone;
+
+	private volatile long elements;
+
+	private volatile long lastEmitNanos;
+
+	private volatile long lastDemandNanos;
+
+	// Confined to the ticker.
+	private long lastFlushed;
+
+	private volatile long lastProgressNanos;
+
+	GuardedStream(String id, String route, String mediaType, @Nullable InetSocketAddress remoteAddress,
+			StreamPolicy policy, StreamRegistry registry, BodyShape<T> shape, @Nullable FinalFrames frames,
+			DataBufferFactory bufferFactory, @Nullable Channel channel) {
+		this.id = id;
+		this.route = route;
+		this.mediaType = mediaType;
+		this.remoteAddress = remoteAddress;
+		this.policy = policy;
+		this.registry = registry;
+		this.shape = shape;
+		this.frames = shape.framed() ? frames : null;
+		this.bufferFactory = bufferFactory;
+		this.channel = channel;
+		this.watcher = (channel != null) ? ChannelWatcher.install(channel) : null;
+	}
+
+	/**
+	 * Return the guarded body: subscribing to it starts the stream.
+	 */
+	Flux<T> body(Publisher<? extends T> source) {
+		return new Flux<>() {
+
+			@Override
+			public void subscribe(CoreSubscriber<? super T> actual) {
+				start(source, actual);
+			}
+
+		};
+	}
+
+	private void start(Publisher<? extends T> source, CoreSubscriber<? super T> actual) {
+		synchronized (this) {
+			if (this.actual != null) {
+				Operators.error(actual, new IllegalStateException("Stream " + this.id + " allows one subscriber"));
+				return;
+			}
+			this.actual = actual;
+		}
+		long now = System.nanoTime();
+		this.startedAt = Instant.now();
+		this.startNanos = now;
+		this.lastEmitNanos = now;
+		this.lastProgressNanos = now;
+		Channel channel = this.channel;
+		if (channel != null) {
+			channel.config()
+				.setWriteBufferWaterMark(new WriteBufferWaterMark((int) this.policy.windowLow().toBytes(),
+						(int) this.policy.windowHigh().toBytes()));
+			Objects.requireNonNull(this.watcher).attach(this);
+		}
+		this.registry.register(this);
+		if (logger.isDebugEnabled()) {
+			logger.debug(logPrefix() + "Stream started on " + this.route + " (" + this.mediaType + ")");
+		}
+		actual.onSubscribe(this);
+		this.ticker = startTicker();
+		if (channel != null && !channel.isActive()) {
+			onConnectionClosed();
+		}
+		source.subscribe(this);
+	}
+
+	private @Nullable Disposable startTicker() {
+		long shortest = Long.MAX_VALUE;
+		for (Duration limit : new Duration[] { this.policy.stallTimeout(), this.policy.idleTimeout(),
+				this.policy.firstElementTimeout(), this.policy.maxDuration(),
+				(this.frames != null) ? this.policy.heartbeatInterval() : null }) {
+			if (limit != null) {
+				shortest = Math.min(shortest, limit.toNanos());
+			}
+		}
+		if (shortest == Long.MAX_VALUE) {
+			return null;
+		}
+		long period = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, shortest / 10));
+		Channel channel = this.channel;
+		if (channel != null) {
+			var future = channel.eventLoop().scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
+			return () -> future.cancel(false);
+		}
+		return Schedulers.parallel().schedulePeriodically(this::tick, period, period, TimeUnit.NANOSECONDS);
+	}
+
+	// Upstream side
+
+	@Override
+	public Context currentContext() {
+		CoreSubscriber<? super T> actual = this.actual;
+		Context context = (actual != null) ? actual.currentContext() : Context.empty();
+		return context.put(LiveStream.class, this);
+	}
+
+	@Override
+	public void onSubscribe(Subscription s) {
+		if (Operators.setOnce(UPSTREAM, this, s)) {
+			requestMore();
+		}
+	}
+
+	@Override
+	public void onNext(T element) {
+		synchronized (this) {
+			if (this.reason != null || this.downstreamDone) {
+				this.shape.discard(element);
+				return;
+			}
+			this.upstreamPending = false;
+			this.demand--;
+			this.elements++;
+			this.lastEmitNanos = System.nanoTime();
+			Objects.requireNonNull(this.actual).onNext(this.shape.counted(element, this));
+		}
+		requestMore();
+	}
+
+	@Override
+	public void onError(Throwable ex) {
+		if (end(TerminationReason.UPSTREAM_ERROR, Origin.UPSTREAM)) {
+			if (logger.isDebugEnabled()) {
+				logger.debug(logPrefix() + "Upstream failed", ex);
+			}
+			synchronized (this) {
+				if (!this.downstreamDone) {
+					this.downstreamDone = true;
+					Objects.requireNonNull(this.actual).onError(ex);
+				}
+			}
+		}
+		else {
+			Operators.onErrorDropped(ex, currentContext());
+		}
+	}
+
+	@Override
+	public void onComplete() {
+		if (end(TerminationReason.COMPLETED, Origin.UPSTREAM)) {
+			completeDownstream();
+		}
+	}
+
+	// Downstream side
+
+	@Override
+	public void request(long n) {
+		if (Operators.validate(n)) {
+			synchronized (this) {
+				this.demand = Operators.addCap(this.demand, n);
+			}
+			requestMore();
+		}
+	}
+
+	@Override
+	public void cancel() {
+		if (this.reason != null) {
+			return;
+		}
+		// The transport may be cancelling because a write failed; the failure reaches
+		// onTransportFailure right after this call, so the reason is decided on the event loop.
+		Channel channel = this.channel;
+		if (channel != null) {
+			try {
+				channel.eventLoop().execute(() -> end(classifyConnectionEnd(), Origin.DOWNSTREAM));
+				return;
+			}
+			catch (RejectedExecutionException ex) {
+				// Event loop shutting down: decide now.
+			}
+		}
+		end(classifyConnectionEnd(), Origin.DOWNSTREAM);
+	}
+
+	// Transport signals
+
+	void onWritabilityChanged() {
+		requestMore();
+	}
+
+	void onConnectionClosed() {
+		end(classifyConnectionEnd(), Origin.CONNECTION);
+	}
+
+	void onTransportFailure(Throwable failure) {
+		this.transportFailure = failure;
+	}
+
+	void addBytes(long count) {
+		this.bytes.addAndGet(count);
+	}
+
+	private TerminationReason classifyConnectionEnd() {
+		Throwable failure = this.transportFailure;
+		if (failure == null && this.watcher != null) {
+			failure = this.watcher.lastFailure();
+		}
+		return PeerFailures.isPeerUnresponsive(failure) ? TerminationReason.PEER_UNRESPONSIVE
+				: TerminationReason.CLIENT_CLOSED;
+	}
+
+	private void requestMore() {
+		Subscription s;
+		synchronized (this) {
+			s = this.upstream;
+			if (s == null || this.reason != null || this.upstreamPending || this.demand <= 0 || !windowHasRoom()) {
+				return;
+			}
+			this.upstreamPending = true;
+			this.lastDemandNanos = System.nanoTime();
+		}
+		s.request(1);
+	}
+
+	private boolean windowHasRoom() {
+		Channel channel = this.channel;
+		return channel == null || channel.isWritable();
+	}
+
+	// Timers, on the connection's event loop
+
+	private void tick() {
+		if (this.reason != null) {
+			return;
+		}
+		long now = System.nanoTime();
+		StreamPolicy policy = this.policy;
+		if (expired(policy.maxDuration(), now - this.startNanos)) {
+			end(TerminationReason.MAX_DURATION);
+			return;
+		}
+		boolean first = this.elements == 0;
+		if (first && expired(policy.firstElementTimeout(), now - this.startNanos)) {
+			end(TerminationReason.FIRST_ELEMENT_TIMEOUT);
+			return;
+		}
+		if ((!first || policy.firstElementTimeout() == null) && waitingForUpstream()
+				&& expired(policy.idleTimeout(), now - this.lastDemandNanos)) {
+			end(TerminationReason.IDLE_TIMEOUT);
+			return;
+		}
+		if (stalled(now)) {
+			end(TerminationReason.STALLED);
+			return;
+		}
+		FinalFrames frames = this.frames;
+		if (frames != null && expired(policy.heartbeatInterval(), now - this.lastEmitNanos)) {
+			byte[] heartbeat = frames.heartbeat();
+			if (heartbeat != null) {
+				emitOwn(heartbeat);
+			}
+		}
+	}
+
+	private static boolean expired(@Nullable Duration limit, long elapsedNanos) {
+		return limit != null && elapsedNanos >= limit.toNanos();
+	}
+
+	private synchronized boolean waitingForUpstream() {
+		return this.upstreamPending;
+	}
+
+	private boolean stalled(long now) {
+		Channel channel = this.channel;
+		if (channel == null) {
+			return false;
+		}
+		long flushed = this.bytes.get() - pendingBytes();
+		if (flushed != this.lastFlushed || channel.isWritable()) {
+			this.lastFlushed = flushed;
+			this.lastProgressNanos = now;
+			return false;
+		}
+		return expired(this.policy.stallTimeout(), now - this.lastProgressNanos);
+	}
+
+	private synchronized boolean emitOwn(byte[] frame) {
+		if (this.downstreamDone || this.actual == null) {
+			return false;
+		}
+		if (this.demand - (this.upstreamPending ? 1 : 0) <= 0) {
+			return false;
+		}
+		this.demand--;
+		this.lastEmitNanos = System.nanoTime();
+		this.bytes.addAndGet(frame.length);
+		this.actual.onNext(this.shape.of(this.bufferFactory.wrap(frame)));
+		return true;
+	}
+
+	private void completeDownstream() {
+		synchronized (this) {
+			if (this.downstreamDone || this.actual == null) {
+				return;
+			}
+			this.downstreamDone = true;
+			this.actual.onComplete();
+		}
+	}
+
+	// Termination
+
+	@Override
+	public boolean end(TerminationReason reason) {
+		return end(Objects.requireNonNull(reason, "reason"), Origin.GUARD);
+	}
+
+	private boolean end(TerminationReason reason, Origin origin) {
+		if (!REASON.compareAndSet(this, null, reason)) {
+			return false;
+		}
+		this.endNanos = System.nanoTime();
+		Disposable ticker = this.ticker;
+		if (ticker != null) {
+			ticker.dispose();
+		}
+		if (origin != Origin.UPSTREAM) {
+			Operators.terminate(UPSTREAM, this);
+		}
+		if (this.watcher != null) {
+			this.watcher.detach(this);
+		}
+		this.registry.unregister(this, reason);
+		if (origin == Origin.GUARD) {
+			closeOnOwnTerms(reason);
+		}
+		return true;
+	}
+
+	/**
+	 * End the response for a reason of the guard's own: framed streams whose connection can
+	 * still take bytes get a final frame naming the reason and a clean end; anything else is
+	 * cut, so that a client never mistakes a truncated body for a complete one.
+	 */
+	private void closeOnOwnTerms(TerminationReason reason) {
+		Channel channel = this.channel;
+		FinalFrames frames = this.frames;
+		boolean connectionUsable = channel == null || (channel.isActive() && channel.isWritable());
+		byte[] last = (frames != null && reason != TerminationReason.STALLED && connectionUsable)
+				? frames.last(reason) : null;
+		if (last != null) {
+			emitOwn(last);
+			completeDownstream();
+			return;
+		}
+		if (channel != null) {
+			channel.close();
+		}
+		else {
+			synchronized (this) {
+				if (!this.downstreamDone && this.actual != null) {
+					this.downstreamDone = true;
+					this.actual.onError(new StreamEndedException(reason));
+				}
+			}
+		}
+	}
+
+	private String logPrefix() {
+		return (this.channel != null) ? "[" + this.channel + "] [" + this.id + "] " : "[" + this.id + "] ";
+	}
+
+	// LiveStream
+
+	@Override
+	public String id() {
+		return this.id;
+	}
+
+	@Override
+	public String route() {
+		return this.route;
+	}
+
+	@Override
+	public String mediaType() {
+		return this.mediaType;
+	}
+
+	@Override
+	public Optional<InetSocketAddress> remoteAddress() {
+		return Optional.ofNullable(this.remoteAddress);
+	}
+
+	@Override
+	public StreamPolicy policy() {
+		return this.policy;
+	}
+
+	@Override
+	public Instant startedAt() {
+		return this.startedAt;
+	}
+
+	@Override
+	public Duration age() {
+		long end = (this.reason != null) ? this.endNanos : System.nanoTime();
+		return Duration.ofNanos(end - this.startNanos);
+	}
+
+	@Override
+	public long elementsSent() {
+		return this.elements;
+	}
+
+	@Override
+	public long bytesSent() {
+		return this.bytes.get();
+	}
+
+	@Override
+	public long pendingBytes() {
+		Channel channel = this.channel;
+		if (channel == null) {
+			return 0;
+		}
+		ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+		return (buffer != null) ? buffer.totalPendingWriteBytes() : 0;
+	}
+
+	@Override
+	public boolean writable() {
+		return this.reason == null && windowHasRoom();
+	}
+
+	@Override
+	public Duration sinceLastProgress() {
+		if (writable()) {
+			return Duration.ZERO;
+		}
+		return Duration.ofNanos(System.nanoTime() - this.lastProgressNanos);
+	}
+
+	@Override
+	public State state() {
+		if (this.reason != null) {
+			return State.ENDED;
+		}
+		return windowHasRoom() ? State.ACTIVE : State.BLOCKED;
+	}
+
+	@Override
+	public Optional<TerminationReason> terminationReason() {
+		return Optional.ofNullable(this.reason);
+	}
+
+	@Override
+	public String toString() {
+		return "LiveStream[id=" + this.id + ", route=" + this.route + ", state=" + state() + "]";
+	}
+
+	private enum Origin {
+
+		/** The upstream completed or failed. */
+		UPSTREAM,
+
+		/** The transport cancelled the body. */
+		DOWNSTREAM,
+
+		/** The connection closed. */
+		CONNECTION,
+
+		/** A timer, an operator or the application. */
+		GUARD
+
+	}
+
+	/**
+	 * The frames the guard writes on its own into a framed stream.
+	 */
+	interface FinalFrames {
+
+		/** Return the heartbeat frame, or {@code null} for none. */
+		byte @Nullable [] heartbeat();
+
+		/** Return the frame that tells the client why the stream ends, or {@code null}. */
+		byte @Nullable [] last(TerminationReason reason);
+
+		static FinalFrames serverSentEvents() {
+			byte[] heartbeat = ":\n\n".getBytes(StandardCharsets.UTF_8);
+			return new FinalFrames() {
+
+				@Override
+				public byte[] heartbeat() {
+					return heartbeat;
+				}
+
+				@Override
+				public byte[] last(TerminationReason reason) {
+					return ("event: error\ndata: " + reason.code() + "\n\n").getBytes(StandardCharsets.UTF_8);
+				}
+
+			};
+		}
+
+		static FinalFrames ndjson(boolean heartbeats) {
+			byte[] heartbeat = heartbeats ? "\n".getBytes(StandardCharsets.UTF_8) : null;
+			return new FinalFrames() {
+
+				@Override
+				public byte @Nullable [] heartbeat() {
+					return heartbeat;
+				}
+
+				@Override
+				public byte @Nullable [] last(TerminationReason reason) {
+					return null;
+				}
+
+			};
+		}
+
+	}
+
+}

@@ -1,0 +1,168 @@
+package dev.streamguard.web;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+import dev.streamguard.stream.StreamPolicy;
+import dev.streamguard.stream.StreamRegistry;
+import io.netty.channel.Channel;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.netty.NettyOutbound;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import org.springframework.web.util.pattern.PathPattern;
+
+/**
+ * {@link WebFilter} that guards every streaming response: a response whose content type is one
+ * of the stream media types becomes a live stream with its own id, policy and registry entry,
+ * and its body is written under the stream's flow control and timers. Other responses pass
+ * through untouched.
+ *
+ * @since 0.1.0
+ */
+public class StreamGuardWebFilter implements WebFilter, Ordered {
+
+	/** Response header that carries the stream's id. */
+	public static final String STREAM_ID_HEADER = "StreamGuard-Stream-Id";
+
+	/** Media types that are streams by default. */
+	public static final List<MediaType> DEFAULT_MEDIA_TYPES = List.of(MediaType.TEXT_EVENT_STREAM,
+			MediaType.APPLICATION_NDJSON, MediaType.APPLICATION_OCTET_STREAM);
+
+	/** Order of this filter: early, so that its decorator sits next to the server's response. */
+	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
+
+	private static final String UNKNOWN_ROUTE = "UNKNOWN";
+
+	private static final boolean REACTOR_NETTY_PRESENT = ClassUtils.isPresent("reactor.netty.NettyOutbound",
+			StreamGuardWebFilter.class.getClassLoader());
+
+	private final StreamRegistry registry;
+
+	private final StreamPolicyResolver policies;
+
+	private final List<MediaType> mediaTypes;
+
+	/**
+	 * Create a filter.
+	 * @param registry where live streams are registered
+	 * @param policies resolves each stream's policy
+	 * @param mediaTypes the content types that make a response a stream
+	 */
+	public StreamGuardWebFilter(StreamRegistry registry, StreamPolicyResolver policies, List<MediaType> mediaTypes) {
+		this.registry = Objects.requireNonNull(registry, "registry");
+		this.policies = Objects.requireNonNull(policies, "policies");
+		this.mediaTypes = List.copyOf(mediaTypes);
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		return chain.filter(exchange.mutate().response(new GuardedResponse(exchange)).build());
+	}
+
+	boolean isStream(@Nullable MediaType contentType) {
+		if (contentType == null) {
+			return false;
+		}
+		for (MediaType mediaType : this.mediaTypes) {
+			if (mediaType.includes(contentType)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	<T> GuardedStream<T> open(ServerWebExchange exchange, ServerHttpResponse response, MediaType contentType,
+			BodyShape<T> shape) {
+		StreamPolicy policy = this.policies.resolve(exchange.getRequest().getPath().pathWithinApplication());
+		GuardedStream.FinalFrames frames = null;
+		if (MediaType.TEXT_EVENT_STREAM.equalsTypeAndSubtype(contentType)) {
+			frames = GuardedStream.FinalFrames.serverSentEvents();
+		}
+		else if (MediaType.APPLICATION_NDJSON.equalsTypeAndSubtype(contentType)) {
+			frames = GuardedStream.FinalFrames.ndjson(policy.ndjsonHeartbeat());
+		}
+		String mediaType = contentType.getType() + "/" + contentType.getSubtype();
+		return new GuardedStream<>(UUID.randomUUID().toString(), route(exchange), mediaType,
+				exchange.getRequest().getRemoteAddress(), policy, this.registry, shape, frames,
+				response.bufferFactory(), channel(response));
+	}
+
+	private static String route(ServerWebExchange exchange) {
+		Object pattern = exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+		if (pattern instanceof PathPattern pathPattern) {
+			return pathPattern.getPatternString();
+		}
+		return (pattern != null) ? pattern.toString() : UNKNOWN_ROUTE;
+	}
+
+	private static @Nullable Channel channel(ServerHttpResponse response) {
+		if (!REACTOR_NETTY_PRESENT) {
+			return null;
+		}
+		Object nativeResponse = ServerHttpResponseDecorator.getNativeResponse(response);
+		if (nativeResponse instanceof NettyOutbound outbound) {
+			Channel[] channel = new Channel[1];
+			outbound.withConnection((connection) -> channel[0] = connection.channel());
+			return channel[0];
+		}
+		return null;
+	}
+
+	/**
+	 * Response decorator that guards the body of streaming responses.
+	 */
+	private final class GuardedResponse extends ServerHttpResponseDecorator {
+
+		private final ServerWebExchange exchange;
+
+		GuardedResponse(ServerWebExchange exchange) {
+			super(exchange.getResponse());
+			this.exchange = exchange;
+		}
+
+		@Override
+		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+			MediaType contentType = getHeaders().getContentType();
+			if (!isStream(contentType)) {
+				return super.writeWith(body);
+			}
+			GuardedStream<DataBuffer> stream = open(this.exchange, getDelegate(),
+					contentType, BodyShape.FLAT);
+			getHeaders().set(STREAM_ID_HEADER, stream.id());
+			return super.writeWith(stream.body(body)).doOnError(stream::onTransportFailure);
+		}
+
+		@Override
+		public Mono<Void> writeAndFlushWith(
+				Publisher<? extends Publisher<? extends DataBuffer>> body) {
+			MediaType contentType = getHeaders().getContentType();
+			if (!isStream(contentType)) {
+				return super.writeAndFlushWith(body);
+			}
+			GuardedStream<Publisher<? extends DataBuffer>> stream = open(
+					this.exchange, getDelegate(), contentType, BodyShape.GROUPED);
+			getHeaders().set(STREAM_ID_HEADER, stream.id());
+			return super.writeAndFlushWith(stream.body(body)).doOnError(stream::onTransportFailure);
+		}
+
+	}
+
+}
