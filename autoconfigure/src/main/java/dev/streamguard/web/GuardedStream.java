@@ -102,6 +102,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private boolean upstreamPending;
 
+	private @Nullable T parked;
+
+	private boolean completeAfterParked;
+
 	private boolean downstreamDone;
 
 	private volatile long elements;
@@ -217,17 +221,28 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	@Override
 	public void onNext(T element) {
 		synchronized (this) {
+			this.upstreamPending = false;
 			if (this.reason != null || this.downstreamDone) {
 				this.shape.discard(element);
 				return;
 			}
-			this.upstreamPending = false;
-			this.demand--;
 			this.elements++;
-			this.lastEmitNanos = System.nanoTime();
-			Objects.requireNonNull(this.actual).onNext(this.shape.counted(element, this));
+			if (this.demand > 0) {
+				deliver(element);
+			}
+			else {
+				// Demand was taken by a frame of the guard's own since this element was requested.
+				this.parked = element;
+				return;
+			}
 		}
 		requestMore();
+	}
+
+	private void deliver(T element) {
+		this.demand--;
+		this.lastEmitNanos = System.nanoTime();
+		Objects.requireNonNull(this.actual).onNext(this.shape.counted(element, this));
 	}
 
 	@Override
@@ -251,6 +266,13 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	@Override
 	public void onComplete() {
 		if (end(TerminationReason.COMPLETED, Origin.UPSTREAM)) {
+			synchronized (this) {
+				if (this.parked != null) {
+					// Completes once the parked element is delivered.
+					this.completeAfterParked = true;
+					return;
+				}
+			}
 			completeDownstream();
 		}
 	}
@@ -262,6 +284,15 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (Operators.validate(n)) {
 			synchronized (this) {
 				this.demand = Operators.addCap(this.demand, n);
+				T parked = this.parked;
+				if (parked != null && !this.downstreamDone) {
+					this.parked = null;
+					deliver(parked);
+					if (this.completeAfterParked) {
+						this.downstreamDone = true;
+						Objects.requireNonNull(this.actual).onComplete();
+					}
+				}
 			}
 			requestMore();
 		}
@@ -318,7 +349,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		Subscription s;
 		synchronized (this) {
 			s = this.upstream;
-			if (s == null || this.reason != null || this.upstreamPending || this.demand <= 0 || !windowHasRoom()) {
+			if (s == null || this.reason != null || this.upstreamPending || this.parked != null || this.demand <= 0
+					|| !windowHasRoom()) {
 				return;
 			}
 			this.upstreamPending = true;
@@ -393,7 +425,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (this.downstreamDone || this.actual == null) {
 			return false;
 		}
-		if (this.demand - (this.upstreamPending ? 1 : 0) <= 0) {
+		if (this.demand <= 0) {
 			return false;
 		}
 		this.demand--;
@@ -401,6 +433,14 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		this.bytes.addAndGet(frame.length);
 		this.actual.onNext(this.shape.of(this.bufferFactory.wrap(frame)));
 		return true;
+	}
+
+	private synchronized void discardParked() {
+		T parked = this.parked;
+		if (parked != null && this.reason != TerminationReason.COMPLETED) {
+			this.parked = null;
+			this.shape.discard(parked);
+		}
 	}
 
 	private void completeDownstream() {
@@ -432,6 +472,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (origin != Origin.UPSTREAM) {
 			Operators.terminate(UPSTREAM, this);
 		}
+		discardParked();
 		if (this.watcher != null) {
 			this.watcher.detach(this);
 		}

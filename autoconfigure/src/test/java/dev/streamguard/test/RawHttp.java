@@ -1,0 +1,77 @@
+package dev.streamguard.test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A plain socket HTTP/1.1 client, so that a test decides exactly when it reads, stops reading
+ * or resets the connection.
+ */
+public final class RawHttp implements AutoCloseable {
+
+	private final Socket socket;
+
+	private final InputStream in;
+
+	private RawHttp(Socket socket) throws IOException {
+		this.socket = socket;
+		this.in = socket.getInputStream();
+	}
+
+	/**
+	 * Open a connection with a small receive buffer and send a GET request.
+	 */
+	public static RawHttp get(int port, String path, int receiveBuffer) throws IOException {
+		Socket socket = new Socket();
+		socket.setReceiveBufferSize(receiveBuffer);
+		socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+		socket.setSoTimeout(10_000);
+		String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n";
+		socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+		socket.getOutputStream().flush();
+		return new RawHttp(socket);
+	}
+
+	/** Read and drop exactly {@code count} bytes (headers and framing included). */
+	public void read(long count) throws IOException {
+		byte[] buffer = new byte[8192];
+		long left = count;
+		while (left > 0) {
+			int n = this.in.read(buffer, 0, (int) Math.min(buffer.length, left));
+			if (n < 0) {
+				throw new IOException("Stream ended after " + (count - left) + " of " + count + " bytes");
+			}
+			left -= n;
+		}
+	}
+
+	/** Read until the server closes the connection; return how many bytes came. */
+	public long readToEnd() throws IOException {
+		byte[] buffer = new byte[8192];
+		long total = 0;
+		try {
+			for (int n; (n = this.in.read(buffer)) >= 0;) {
+				total += n;
+			}
+		}
+		catch (IOException ex) {
+			// A reset ends the stream as well.
+		}
+		return total;
+	}
+
+	/** Close with RST rather than FIN. */
+	public void reset() throws IOException {
+		this.socket.setSoLinger(true, 0);
+		this.socket.close();
+	}
+
+	@Override
+	public void close() throws IOException {
+		this.socket.close();
+	}
+
+}

@@ -1,0 +1,102 @@
+package dev.streamguard.test;
+
+import java.time.Duration;
+
+import dev.streamguard.stream.Deadline;
+import dev.streamguard.stream.StreamWriters;
+import dev.streamguard.stream.WaitResult;
+import dev.streamguard.stream.WriteResult;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Streams served by the test server; each reports its upstream's life to the {@link Probe}.
+ */
+@RestController
+public class TestStreams {
+
+	public static final int CHUNK = 64 * 1024;
+
+	private final Probe probe;
+
+	public TestStreams(Probe probe) {
+		this.probe = probe;
+	}
+
+	/** An endless octet stream of 64 KB chunks, produced as fast as demand allows. */
+	@GetMapping(path = "/test/bulk", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+	Flux<DataBuffer> bulk() {
+		byte[] chunk = new byte[CHUNK];
+		return Flux.<DataBuffer>generate((sink) -> sink.next(DefaultDataBufferFactory.sharedInstance.wrap(chunk)))
+			.doOnNext((buffer) -> this.probe.produced(buffer.readableByteCount()))
+			.doFinally(this.probe::finish);
+	}
+
+	/** SSE: one event, then silence. */
+	@GetMapping(path = "/test/sse/quiet", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	Flux<ServerSentEvent<String>> quiet() {
+		return Flux.just(ServerSentEvent.builder("hello").id("0").build())
+			.concatWith(Flux.never())
+			.doFinally(this.probe::finish);
+	}
+
+	/** SSE: an event every {@code ms} milliseconds. */
+	@GetMapping(path = "/test/sse/ticks", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	Flux<ServerSentEvent<Long>> ticks(@RequestParam(defaultValue = "50") long ms) {
+		return Flux.interval(Duration.ofMillis(ms))
+			.map((seq) -> ServerSentEvent.builder(seq).id(Long.toString(seq)).build())
+			.doFinally(this.probe::finish);
+	}
+
+	/** SSE whose first event comes after {@code ms} milliseconds. */
+	@GetMapping(path = "/test/sse/late", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	Flux<String> late(@RequestParam long ms) {
+		return Mono.delay(Duration.ofMillis(ms)).thenMany(Flux.just("late")).doFinally(this.probe::finish);
+	}
+
+	/** NDJSON of a fixed number of lines. */
+	@GetMapping(path = "/test/ndjson", produces = MediaType.APPLICATION_NDJSON_VALUE)
+	Flux<Line> ndjson(@RequestParam(defaultValue = "10") int count) {
+		return Flux.range(0, count).map(Line::new).doFinally(this.probe::finish);
+	}
+
+	/**
+	 * NDJSON from a blocking producer that fills the write window with tryWrite, then waits
+	 * with awaitWritable, recording every FULL and every wait's outcome.
+	 */
+	@GetMapping(path = "/test/writer", produces = MediaType.APPLICATION_NDJSON_VALUE)
+	Flux<Line> writer(@RequestParam(defaultValue = "1000") long waitMs) {
+		return StreamWriters.<Line>flux((writer) -> {
+			long seq = 0;
+			for (;;) {
+				WriteResult result = writer.tryWrite(new Line(seq));
+				if (result == WriteResult.WRITTEN) {
+					seq++;
+					continue;
+				}
+				this.probe.event(result.name());
+				if (result == WriteResult.CLOSED) {
+					return;
+				}
+				WaitResult waited = writer.awaitWritable(Deadline.after(Duration.ofMillis(waitMs)));
+				this.probe.event(waited.name() + "@" + System.nanoTime());
+				if (waited == WaitResult.CLOSED) {
+					this.probe.event("reason:" + writer.closedReason().map(Enum::name).orElse("none"));
+					return;
+				}
+			}
+		}).doFinally(this.probe::finish);
+	}
+
+	public record Line(long seq) {
+	}
+
+}
