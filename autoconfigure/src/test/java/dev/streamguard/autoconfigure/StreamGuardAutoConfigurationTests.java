@@ -1,0 +1,160 @@
+package dev.streamguard.autoconfigure;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.streamguard.stream.StreamEndLogger;
+import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.web.StreamGuardWebFilter;
+import dev.streamguard.web.StreamPolicyResolver;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.server.PathContainer;
+import org.springframework.web.server.WebFilter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link StreamGuardAutoConfiguration}.
+ */
+class StreamGuardAutoConfigurationTests {
+
+	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(StreamGuardAutoConfiguration.class));
+
+	@Test
+	void guardsStreamsByDefault() {
+		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(StreamGuardWebFilter.class)
+			.hasSingleBean(StreamRegistry.class)
+			.hasSingleBean(StreamPolicyResolver.class)
+			.hasSingleBean(StreamEndLogger.class));
+	}
+
+	@Test
+	void backsOffWhenDisabled() {
+		this.contextRunner.withPropertyValues("streamguard.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(StreamGuardWebFilter.class)
+				.doesNotHaveBean(StreamRegistry.class));
+	}
+
+	@Test
+	void backsOffOutsideWebApplications() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(StreamGuardAutoConfiguration.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(StreamGuardWebFilter.class));
+	}
+
+	@Test
+	void backsOffWithoutWebFlux() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(WebFilter.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(StreamGuardWebFilter.class));
+	}
+
+	@Test
+	void userBeansReplaceOurs() {
+		this.contextRunner.withUserConfiguration(UserConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(StreamRegistry.class).hasSingleBean(StreamPolicyResolver.class);
+			assertThat(context.getBean(StreamRegistry.class)).isSameAs(UserConfiguration.REGISTRY);
+			assertThat(context.getBean(StreamPolicyResolver.class)).isSameAs(UserConfiguration.RESOLVER);
+		});
+	}
+
+	@Test
+	void routesAndDefaultsBindIntoThePolicyResolver() {
+		this.contextRunner
+			.withPropertyValues("streamguard.stall-timeout=5s", "streamguard.routes[/export/**].stall-timeout=5m",
+					"streamguard.routes[/export/**].window-high=2MB", "streamguard.routes[/export/**].window-low=1MB")
+			.run((context) -> {
+				StreamPolicyResolver resolver = context.getBean(StreamPolicyResolver.class);
+				assertThat(resolver.resolve(PathContainer.parsePath("/export/all")).stallTimeout())
+					.isEqualTo(Duration.ofMinutes(5));
+				assertThat(resolver.resolve(PathContainer.parsePath("/export/all")).windowHigh().toMegabytes())
+					.isEqualTo(2);
+				assertThat(resolver.resolve(PathContainer.parsePath("/other")).stallTimeout())
+					.isEqualTo(Duration.ofSeconds(5));
+			});
+	}
+
+	@Test
+	void negativeDurationFailsStartupNamingPropertyAndValue() {
+		this.contextRunner.withPropertyValues("streamguard.stall-timeout=-5s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("streamguard.stall-timeout (PT-5S) must not be negative"));
+	}
+
+	@Test
+	void windowLowAboveHighFailsStartupNamingBoth() {
+		this.contextRunner.withPropertyValues("streamguard.window.low=2MB", "streamguard.window.high=1MB")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("streamguard.window.low (2097152B) must not be greater than "
+						+ "streamguard.window.high (1048576B)"));
+	}
+
+	@Test
+	void routeWithNegativeDurationFailsStartupNamingTheRoute() {
+		this.contextRunner.withPropertyValues("streamguard.routes[/export/**].idle-timeout=-1s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("streamguard.routes[/export/**].idle-timeout (PT-1S) must not be negative"));
+	}
+
+	@Test
+	void invalidRoutePatternFailsStartup() {
+		this.contextRunner.withPropertyValues("streamguard.routes[/export/{bad].idle-timeout=1s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("/export/{bad")
+				.hasMessageContaining("is not a valid path pattern"));
+	}
+
+	@Test
+	void unknownReasonNameFailsStartupNamingPropertyAndValue() {
+		this.contextRunner.withPropertyValues("streamguard.logging.debug-reasons=COMPLETED,FINISHED")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).hasStackTraceContaining("streamguard.logging.debug-reasons")
+					.rootCause()
+					.hasMessageContaining("FINISHED");
+			});
+	}
+
+	@Test
+	void reasonNamesBindInAnyCase() {
+		this.contextRunner.withPropertyValues("streamguard.logging.debug-reasons=completed,client-closed")
+			.run((context) -> assertThat(context.getBean(StreamGuardProperties.class).getLogging().getDebugReasons())
+				.containsExactlyInAnyOrder(TerminationReason.COMPLETED, TerminationReason.CLIENT_CLOSED));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserConfiguration {
+
+		static final StreamRegistry REGISTRY = new StreamRegistry(List.of());
+
+		static final StreamPolicyResolver RESOLVER = new StreamPolicyResolver(
+				StreamPolicies.resolver(new StreamGuardProperties()).defaults(), java.util.Map.of());
+
+		@Bean
+		StreamRegistry userRegistry() {
+			return REGISTRY;
+		}
+
+		@Bean
+		StreamPolicyResolver userResolver() {
+			return RESOLVER;
+		}
+
+	}
+
+}
