@@ -75,6 +75,8 @@ public class StreamGuardProperties implements Validator {
 
 	private final Logging logging = new Logging();
 
+	private final Transport transport = new Transport();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -139,6 +141,10 @@ public class StreamGuardProperties implements Validator {
 		return this.logging;
 	}
 
+	public Transport getTransport() {
+		return this.transport;
+	}
+
 	@Override
 	public boolean supports(Class<?> clazz) {
 		return StreamGuardProperties.class.isAssignableFrom(clazz);
@@ -154,6 +160,13 @@ public class StreamGuardProperties implements Validator {
 		checks.notNegative("max-duration", properties.getMaxDuration());
 		checks.notNegative("heartbeat.interval", properties.getHeartbeat().getInterval());
 		checks.window("window.low", properties.getWindow().getLow(), "window.high", properties.getWindow().getHigh());
+		Transport transport = properties.getTransport();
+		checks.notNegative("transport.user-timeout", transport.getUserTimeout());
+		if (transport.getKeepalive().isEnabled()) {
+			checks.atLeastOneSecond("transport.keepalive.idle", transport.getKeepalive().getIdle());
+			checks.atLeastOneSecond("transport.keepalive.interval", transport.getKeepalive().getInterval());
+			checks.positive("transport.keepalive.count", transport.getKeepalive().getCount());
+		}
 		properties.getRoutes().forEach((pattern, route) -> {
 			String at = "routes[" + pattern + "].";
 			checks.pattern(pattern);
@@ -335,6 +348,95 @@ public class StreamGuardProperties implements Validator {
 	}
 
 	/**
+	 * Socket options of the server's accepted connections.
+	 */
+	public static class Transport {
+
+		/**
+		 * TCP_USER_TIMEOUT of accepted connections: how long sent data may stay unacknowledged
+		 * (or the peer's receive window stay closed) before the kernel drops the connection and
+		 * the stream ends PEER_UNRESPONSIVE. Applies on the native epoll and io_uring transports.
+		 * Zero disables.
+		 */
+		private Duration userTimeout = Duration.ofSeconds(30);
+
+		private final Keepalive keepalive = new Keepalive();
+
+		public Duration getUserTimeout() {
+			return this.userTimeout;
+		}
+
+		public void setUserTimeout(Duration userTimeout) {
+			this.userTimeout = userTimeout;
+		}
+
+		public Keepalive getKeepalive() {
+			return this.keepalive;
+		}
+
+	}
+
+	/**
+	 * TCP keepalive of accepted connections: probes a connection that is idle in both
+	 * directions.
+	 */
+	public static class Keepalive {
+
+		/**
+		 * Whether to turn on TCP keepalive on accepted connections.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Idle time before the first keepalive probe (TCP_KEEPIDLE), whole seconds.
+		 */
+		private Duration idle = Duration.ofSeconds(30);
+
+		/**
+		 * Time between keepalive probes (TCP_KEEPINTVL), whole seconds.
+		 */
+		private Duration interval = Duration.ofSeconds(10);
+
+		/**
+		 * Unanswered keepalive probes before the connection is dropped (TCP_KEEPCNT).
+		 */
+		private int count = 3;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getIdle() {
+			return this.idle;
+		}
+
+		public void setIdle(Duration idle) {
+			this.idle = idle;
+		}
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public int getCount() {
+			return this.count;
+		}
+
+		public void setCount(int count) {
+			this.count = count;
+		}
+
+	}
+
+	/**
 	 * Logging of ended streams.
 	 */
 	public static class Logging {
@@ -362,6 +464,18 @@ public class StreamGuardProperties implements Validator {
 		void notNegative(String property, @Nullable Duration value) {
 			if (value != null && value.isNegative()) {
 				reject(property, value, "must not be negative; use 0 to disable");
+			}
+		}
+
+		void atLeastOneSecond(String property, @Nullable Duration value) {
+			if (value != null && value.compareTo(Duration.ofSeconds(1)) < 0) {
+				reject(property, value, "must be at least 1s (the kernel counts keepalive time in seconds)");
+			}
+		}
+
+		void positive(String property, int value) {
+			if (value < 1) {
+				reject(property, value, "must be at least 1");
 			}
 		}
 

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
+import dev.streamguard.transport.TcpInfo;
+
 /**
  * A streaming response while it is alive, and its record once it has ended. Values are read
  * without locking and may be a moment old.
@@ -85,6 +87,12 @@ public interface LiveStream {
 	 * @return the time since the last progress
 	 */
 	Duration sinceLastProgress();
+
+	/**
+	 * Return the kernel's TCP_INFO for the stream's connection, where the transport offers it.
+	 * @return the snapshot, empty on transports without TCP_INFO or once the stream has ended
+	 */
+	Optional<TcpInfo> tcpInfo();
 
 	/**
 	 * Return the stream's state.

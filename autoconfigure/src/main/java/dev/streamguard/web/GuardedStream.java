@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
@@ -16,6 +17,7 @@ import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.transport.PeerFailures;
+import dev.streamguard.transport.TcpInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
@@ -44,6 +46,14 @@ import org.springframework.core.io.buffer.DataBufferFactory;
 final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscription {
 
 	private static final Log logger = LogFactory.getLog(GuardedStream.class);
+
+	/**
+	 * Elements the upstream may deliver before the transport asks for them. The transport's
+	 * demand can lapse briefly (WebFlux asks for one element before it commits the response,
+	 * and for more only once the response is committed); a few parked elements keep hot sources
+	 * such as {@code Flux.interval} from overflowing meanwhile, without loosening the bound.
+	 */
+	static final int PARK_CAPACITY = 8;
 
 	private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -102,7 +112,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private boolean upstreamPending;
 
-	private @Nullable T parked;
+	private final ArrayDeque<T> parked = new ArrayDeque<>(PARK_CAPACITY);
 
 	private boolean completeAfterParked;
 
@@ -118,6 +128,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	private long lastFlushed;
 
 	private volatile long lastProgressNanos;
+
+	private volatile @Nullable TcpInfo lastTcpInfo;
 
 	GuardedStream(String id, String route, String mediaType, @Nullable InetSocketAddress remoteAddress,
 			StreamPolicy policy, StreamRegistry registry, BodyShape<T> shape, @Nullable FinalFrames frames,
@@ -190,11 +202,13 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 				shortest = Math.min(shortest, limit.toNanos());
 			}
 		}
-		if (shortest == Long.MAX_VALUE) {
+		Channel channel = this.channel;
+		if (shortest == Long.MAX_VALUE && channel == null) {
 			return null;
 		}
+		// With a connection the ticker always runs: it watches progress and the kernel's view
+		// of a blocked connection, which name the reason when the connection goes away.
 		long period = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, shortest / 10));
-		Channel channel = this.channel;
 		if (channel != null) {
 			var future = channel.eventLoop().scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
 			return () -> future.cancel(false);
@@ -227,13 +241,11 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 				return;
 			}
 			this.elements++;
-			if (this.demand > 0) {
+			if (this.demand > 0 && this.parked.isEmpty()) {
 				deliver(element);
 			}
 			else {
-				// Demand was taken by a frame of the guard's own since this element was requested.
-				this.parked = element;
-				return;
+				this.parked.add(element);
 			}
 		}
 		requestMore();
@@ -267,8 +279,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	public void onComplete() {
 		if (end(TerminationReason.COMPLETED, Origin.UPSTREAM)) {
 			synchronized (this) {
-				if (this.parked != null) {
-					// Completes once the parked element is delivered.
+				if (!this.parked.isEmpty()) {
+					// Completes once the parked elements are delivered.
 					this.completeAfterParked = true;
 					return;
 				}
@@ -284,14 +296,12 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (Operators.validate(n)) {
 			synchronized (this) {
 				this.demand = Operators.addCap(this.demand, n);
-				T parked = this.parked;
-				if (parked != null && !this.downstreamDone) {
-					this.parked = null;
-					deliver(parked);
-					if (this.completeAfterParked) {
-						this.downstreamDone = true;
-						Objects.requireNonNull(this.actual).onComplete();
-					}
+				while (this.demand > 0 && !this.parked.isEmpty() && !this.downstreamDone) {
+					deliver(this.parked.poll());
+				}
+				if (this.completeAfterParked && this.parked.isEmpty() && !this.downstreamDone) {
+					this.downstreamDone = true;
+					Objects.requireNonNull(this.actual).onComplete();
 				}
 			}
 			requestMore();
@@ -341,7 +351,20 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (failure == null && this.watcher != null) {
 			failure = this.watcher.lastFailure();
 		}
-		return PeerFailures.isPeerUnresponsive(failure) ? TerminationReason.PEER_UNRESPONSIVE
+		if (logger.isDebugEnabled()) {
+			logger.debug(logPrefix() + "Connection ended, last transport failure: " + failure + ", TCP_INFO: "
+					+ this.lastTcpInfo);
+		}
+		TcpInfo info = this.lastTcpInfo;
+		if (PeerFailures.isPeerUnresponsive(failure)) {
+			// The kernel's user timeout also ends a live peer's connection whose window stayed
+			// closed: that peer stalled the stream rather than vanished.
+			return (info != null && info.zeroWindow()) ? TerminationReason.STALLED
+					: TerminationReason.PEER_UNRESPONSIVE;
+		}
+		// A failed flush closes the connection without an event that carries the error; the
+		// kernel's last view of a blocked connection tells a silent peer from a closing one.
+		return (failure == null && info != null && info.peerSilent()) ? TerminationReason.PEER_UNRESPONSIVE
 				: TerminationReason.CLIENT_CLOSED;
 	}
 
@@ -349,7 +372,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		Subscription s;
 		synchronized (this) {
 			s = this.upstream;
-			if (s == null || this.reason != null || this.upstreamPending || this.parked != null || this.demand <= 0
+			if (s == null || this.reason != null || this.upstreamPending || this.parked.size() >= PARK_CAPACITY
 					|| !windowHasRoom()) {
 				return;
 			}
@@ -387,7 +410,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			return;
 		}
 		if (stalled(now)) {
-			end(TerminationReason.STALLED);
+			TcpInfo info = this.lastTcpInfo;
+			end((info != null && info.peerSilent()) ? TerminationReason.PEER_UNRESPONSIVE : TerminationReason.STALLED);
 			return;
 		}
 		FinalFrames frames = this.frames;
@@ -416,8 +440,11 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (flushed != this.lastFlushed || channel.isWritable()) {
 			this.lastFlushed = flushed;
 			this.lastProgressNanos = now;
+			this.lastTcpInfo = null;
 			return false;
 		}
+		// Blocked: keep the kernel's view, to tell a silent peer from one that stopped reading.
+		this.lastTcpInfo = TcpInfo.read(channel).orElse(null);
 		return expired(this.policy.stallTimeout(), now - this.lastProgressNanos);
 	}
 
@@ -436,10 +463,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	}
 
 	private synchronized void discardParked() {
-		T parked = this.parked;
-		if (parked != null && this.reason != TerminationReason.COMPLETED) {
-			this.parked = null;
-			this.shape.discard(parked);
+		if (this.reason != TerminationReason.COMPLETED) {
+			for (T element; (element = this.parked.poll()) != null;) {
+				this.shape.discard(element);
+			}
 		}
 	}
 
@@ -585,6 +612,12 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			return Duration.ZERO;
 		}
 		return Duration.ofNanos(System.nanoTime() - this.lastProgressNanos);
+	}
+
+	@Override
+	public Optional<TcpInfo> tcpInfo() {
+		Channel channel = this.channel;
+		return (channel != null && this.reason == null) ? TcpInfo.read(channel) : Optional.empty();
 	}
 
 	@Override

@@ -1,0 +1,178 @@
+package dev.streamguard.test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A network namespace joined to this host by a veth pair, for clients that can be cut off
+ * without FIN or RST. Every command is bounded in time; {@link #close()} removes the namespace,
+ * the pair and the processes started in it.
+ */
+public final class NetNs implements AutoCloseable {
+
+	private static final long COMMAND_TIMEOUT_SECONDS = 10;
+
+	private final String name;
+
+	private final String hostInterface;
+
+	private final String nsInterface;
+
+	private final String hostAddress;
+
+	private final String nsAddress;
+
+	private final List<Process> processes = new ArrayList<>();
+
+	private NetNs(String id, int subnet) {
+		this.name = "sg" + id;
+		this.hostInterface = "sgh" + id;
+		this.nsInterface = "sgn" + id;
+		this.hostAddress = "10.213." + subnet + ".1";
+		this.nsAddress = "10.213." + subnet + ".2";
+	}
+
+	/**
+	 * Create a namespace, or skip the calling test where this machine cannot (not root, no
+	 * iproute2). Under {@code CI=true} a missing capability fails the test instead.
+	 */
+	public static NetNs createOrSkip() {
+		String problem = capabilityProblem();
+		if (problem != null) {
+			String message = "Network namespace tests need root and iproute2 (ip netns): " + problem;
+			if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+				Assertions.fail(message + "; CI must provide them (see .ci/run)");
+			}
+			Assumptions.abort(message);
+		}
+		int id = ThreadLocalRandom.current().nextInt(0x10000);
+		NetNs ns = new NetNs(String.format("%04x", id), (id % 250) + 1);
+		try {
+			ns.setUp();
+		}
+		catch (IOException | RuntimeException ex) {
+			ns.close();
+			throw new IllegalStateException("Could not create network namespace " + ns.name, ex);
+		}
+		return ns;
+	}
+
+	private static String capabilityProblem() {
+		try {
+			Process id = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+			String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+			if (!id.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS) || !"0".equals(uid)) {
+				return "running as uid " + uid + ", not root";
+			}
+			Process ip = new ProcessBuilder("ip", "-V").redirectErrorStream(true).start();
+			ip.getInputStream().readAllBytes();
+			if (!ip.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS) || ip.exitValue() != 0) {
+				return "'ip -V' failed";
+			}
+			Process curl = new ProcessBuilder("curl", "--version").redirectErrorStream(true).start();
+			curl.getInputStream().readAllBytes();
+			if (!curl.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS) || curl.exitValue() != 0) {
+				return "'curl --version' failed";
+			}
+			return null;
+		}
+		catch (IOException ex) {
+			return ex.getMessage();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return "interrupted";
+		}
+	}
+
+	private void setUp() throws IOException {
+		run("ip", "netns", "add", this.name);
+		run("ip", "link", "add", this.hostInterface, "type", "veth", "peer", "name", this.nsInterface);
+		run("ip", "link", "set", this.nsInterface, "netns", this.name);
+		run("ip", "addr", "add", this.hostAddress + "/30", "dev", this.hostInterface);
+		run("ip", "link", "set", this.hostInterface, "up");
+		inNs("ip", "addr", "add", this.nsAddress + "/30", "dev", this.nsInterface);
+		inNs("ip", "link", "set", this.nsInterface, "up");
+		inNs("ip", "link", "set", "lo", "up");
+	}
+
+	/** The address of this host on the pair, where a server for the namespace listens. */
+	public String hostAddress() {
+		return this.hostAddress;
+	}
+
+	/** Start a command inside the namespace; it is destroyed on {@link #close()}. */
+	public Process start(String... command) throws IOException {
+		List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", this.name));
+		full.addAll(List.of(command));
+		Process process = new ProcessBuilder(full).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+			.redirectError(ProcessBuilder.Redirect.DISCARD)
+			.start();
+		this.processes.add(process);
+		return process;
+	}
+
+	/** Take the namespace's end of the link down: from now on nothing gets through, no FIN, no RST. */
+	public void cut() throws IOException {
+		inNs("ip", "link", "set", this.nsInterface, "down");
+	}
+
+	private void inNs(String... command) throws IOException {
+		List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", this.name));
+		full.addAll(List.of(command));
+		run(full.toArray(String[]::new));
+	}
+
+	private static void run(String... command) throws IOException {
+		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+		try {
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+				process.destroyForcibly();
+				throw new IOException(String.join(" ", command) + " timed out");
+			}
+			if (process.exitValue() != 0) {
+				throw new IOException(String.join(" ", command) + " failed: " + output.trim());
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IOException("Interrupted", ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		for (Process process : this.processes) {
+			process.destroyForcibly();
+		}
+		for (Process process : this.processes) {
+			try {
+				process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		try {
+			run("ip", "netns", "del", this.name);
+		}
+		catch (IOException ex) {
+			// Best effort; the link below may still exist.
+		}
+		try {
+			run("ip", "link", "del", this.hostInterface);
+		}
+		catch (IOException ex) {
+			// Removed with the namespace.
+		}
+	}
+
+}

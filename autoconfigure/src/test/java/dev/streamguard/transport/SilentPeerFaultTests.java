@@ -1,0 +1,148 @@
+package dev.streamguard.transport;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.streamguard.stream.LiveStream;
+import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.test.NetNs;
+import dev.streamguard.test.RecordingListener.Ended;
+import dev.streamguard.test.TestServer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.SignalType;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A client in its own network namespace whose link is cut mid-stream: no FIN, no RST ever
+ * reaches the server. With the transport options the stream is released within the user
+ * timeout; without them it hangs.
+ */
+class SilentPeerFaultTests {
+
+	private static final Duration USER_TIMEOUT = Duration.ofSeconds(2);
+
+	private static final Duration RELEASE_MARGIN = Duration.ofMillis(1500);
+
+	private static final Duration HANG_OBSERVED = Duration.ofSeconds(10);
+
+	private static final String[] GUARDED = { "streamguard.transport.user-timeout=2s",
+			"streamguard.stall-timeout=60s" };
+
+	private static final String[] TRANSPORT_OFF = { "streamguard.transport.user-timeout=0",
+			"streamguard.transport.keepalive.enabled=false", "streamguard.stall-timeout=60s" };
+
+	@Test
+	void bulkStreamToASilentPeerEndsPeerUnresponsiveWithinTheUserTimeout() throws Exception {
+		try (NetNs ns = NetNs.createOrSkip();
+				TestServer server = startFor(ns, GUARDED, "streamguard.heartbeat.interval=0")) {
+			LiveStream stream = startClients(ns, server, "/test/bulk", 1).get(0);
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> stream.bytesSent() > 4 * 1024 * 1024);
+			assertThat(server.context().getBean(TransportStatus.class).effective().userTimeout())
+				.isEqualTo(USER_TIMEOUT);
+			long cut = cut(ns);
+			Ended ended = server.listener().awaitEnd(USER_TIMEOUT.plus(RELEASE_MARGIN).plusSeconds(2));
+			assertThat(ended.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
+			assertThat(Duration.ofNanos(ended.nanoTime() - cut)).isLessThanOrEqualTo(USER_TIMEOUT.plus(RELEASE_MARGIN));
+			assertReleased(server, 1);
+		}
+	}
+
+	@Test
+	void bulkStreamToASilentPeerHangsWithoutTheTransportOptions() throws Exception {
+		try (NetNs ns = NetNs.createOrSkip();
+				TestServer server = startFor(ns, TRANSPORT_OFF, "streamguard.heartbeat.interval=0")) {
+			LiveStream stream = startClients(ns, server, "/test/bulk", 1).get(0);
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> stream.bytesSent() > 4 * 1024 * 1024);
+			cut(ns);
+			assertThat(server.listener().pollEnd(HANG_OBSERVED)).as("stream ended after the cut").isNull();
+			assertThat(server.registry().find(stream.id())).isPresent();
+			assertThat(server.probe().isFinished()).isFalse();
+		}
+	}
+
+	@Test
+	void idleSseStreamToASilentPeerIsReleasedThroughItsHeartbeats() throws Exception {
+		try (NetNs ns = NetNs.createOrSkip();
+				TestServer server = startFor(ns, GUARDED, "streamguard.heartbeat.interval=500ms")) {
+			LiveStream stream = startClients(ns, server, "/test/sse/quiet", 1).get(0);
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> stream.bytesSent() > 10);
+			long cut = cut(ns);
+			Ended ended = server.listener().awaitEnd(Duration.ofSeconds(6));
+			assertThat(ended.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
+			assertThat(Duration.ofNanos(ended.nanoTime() - cut))
+				.isLessThanOrEqualTo(Duration.ofMillis(500).plus(USER_TIMEOUT).plus(RELEASE_MARGIN));
+			assertThat(ended.stream().elementsSent()).isOne();
+			assertReleased(server, 1);
+		}
+	}
+
+	@Test
+	void idleSseStreamToASilentPeerHangsWithoutTheTransportOptions() throws Exception {
+		try (NetNs ns = NetNs.createOrSkip();
+				TestServer server = startFor(ns, TRANSPORT_OFF, "streamguard.heartbeat.interval=500ms")) {
+			LiveStream stream = startClients(ns, server, "/test/sse/quiet", 1).get(0);
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> stream.bytesSent() > 10);
+			cut(ns);
+			assertThat(server.listener().pollEnd(HANG_OBSERVED)).as("stream ended after the cut").isNull();
+			assertThat(server.registry().find(stream.id())).isPresent();
+		}
+	}
+
+	@Test
+	void fiftySilentPeersAreAllReleasedAndNothingLeaks() throws Exception {
+		int peers = 50;
+		try (NetNs ns = NetNs.createOrSkip();
+				TestServer server = startFor(ns, GUARDED, "streamguard.heartbeat.interval=500ms")) {
+			List<LiveStream> streams = startClients(ns, server, "/test/sse/ticks?ms=100", peers);
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> streams.stream().allMatch((stream) -> stream.elementsSent() > 2));
+			long cut = cut(ns);
+			List<Ended> ended = new ArrayList<>();
+			for (int i = 0; i < peers; i++) {
+				ended.add(server.listener().awaitEnd(Duration.ofSeconds(8)));
+			}
+			assertThat(ended).allSatisfy((end) -> {
+				assertThat(end.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
+				assertThat(Duration.ofNanos(end.nanoTime() - cut))
+					.isLessThanOrEqualTo(USER_TIMEOUT.plus(RELEASE_MARGIN));
+			});
+			assertReleased(server, peers);
+		}
+	}
+
+	private static TestServer startFor(NetNs ns, String[] transport, String... more) {
+		List<String> properties = new ArrayList<>(List.of(transport));
+		properties.addAll(List.of(more));
+		properties.add("server.address=" + ns.hostAddress());
+		return TestServer.start(properties.toArray(String[]::new));
+	}
+
+	private static List<LiveStream> startClients(NetNs ns, TestServer server, String path, int count)
+			throws Exception {
+		String url = "http://" + ns.hostAddress() + ":" + server.port() + path;
+		List<LiveStream> streams = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			ns.start("curl", "-sN", "--max-time", "120", "-o", "/dev/null", url);
+		}
+		for (int i = 0; i < count; i++) {
+			streams.add(server.listener().awaitStart(Duration.ofSeconds(15)));
+		}
+		return streams;
+	}
+
+	private static long cut(NetNs ns) throws Exception {
+		ns.cut();
+		return System.nanoTime();
+	}
+
+	private static void assertReleased(TestServer server, int streams) throws Exception {
+		Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> server.probe().finishes() == streams);
+		assertThat(server.probe().signal()).isEqualTo(SignalType.CANCEL);
+		assertThat(server.registry().size()).isZero();
+	}
+
+}
