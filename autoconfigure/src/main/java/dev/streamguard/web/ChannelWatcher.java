@@ -2,7 +2,11 @@ package dev.streamguard.web;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelPipeline;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.NettyPipeline;
@@ -11,7 +15,7 @@ import reactor.netty.NettyPipeline;
  * Per-connection handler that tells the stream being served on the connection when the
  * connection's write window opens, when the connection goes away and why.
  */
-final class ChannelWatcher extends ChannelInboundHandlerAdapter {
+final class ChannelWatcher extends ChannelDuplexHandler {
 
 	static final String NAME = "streamguard.watcher";
 
@@ -63,6 +67,36 @@ final class ChannelWatcher extends ChannelInboundHandlerAdapter {
 			stream.onWritabilityChanged();
 		}
 		super.channelWritabilityChanged(ctx);
+	}
+
+	/**
+	 * A write that fails because the peer is gone closes the connection without an event that
+	 * carries the error; only the write promises learn it. Tracking the writes that fill the
+	 * window, the ones a blocked stream waits on, keeps the cost off the common path.
+	 */
+	@Override
+	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+		if (this.stream == null || promise.isVoid() || !fillsWindow(ctx.channel(), msg)) {
+			ctx.write(msg, promise);
+			return;
+		}
+		ChannelPromise tracked = ctx.newPromise();
+		tracked.addListener((ChannelFutureListener) (future) -> {
+			if (future.isSuccess()) {
+				promise.trySuccess();
+			}
+			else {
+				this.lastFailure = future.cause();
+				promise.tryFailure(future.cause());
+			}
+		});
+		ctx.write(msg, tracked);
+	}
+
+	private static boolean fillsWindow(Channel channel, Object msg) {
+		long size = (msg instanceof ByteBuf buffer) ? buffer.readableBytes()
+				: (msg instanceof ByteBufHolder holder) ? holder.content().readableBytes() : 0;
+		return !channel.isWritable() || channel.bytesBeforeUnwritable() <= size;
 	}
 
 	@Override

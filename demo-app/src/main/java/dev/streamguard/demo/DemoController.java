@@ -35,6 +35,8 @@ class DemoController {
 	@GetMapping(path = "/ticks", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 	Flux<ServerSentEvent<Tick>> ticks() {
 		return Flux.interval(Duration.ofMillis(100))
+			// A clock does not wait for slow readers: keep the newest tick while the window is full.
+			.onBackpressureLatest()
 			.map((seq) -> ServerSentEvent.builder(new Tick(seq, Instant.now()))
 				.id(Long.toString(seq))
 				.event("tick")
