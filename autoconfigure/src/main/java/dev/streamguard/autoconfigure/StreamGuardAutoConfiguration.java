@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.streamguard.stream.StreamEndLogger;
+import dev.streamguard.stream.StreamGate;
 import dev.streamguard.stream.StreamListener;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.web.StreamGuardWebFilter;
@@ -44,6 +45,12 @@ public final class StreamGuardAutoConfiguration {
 	@ConditionalOnMissingBean
 	StreamRegistry streamRegistry(ObjectProvider<StreamListener> listeners) {
 		return new StreamRegistry(listeners.orderedStream().toList());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StreamGate streamGate(StreamRegistry registry, StreamGuardProperties properties) {
+		return new StreamGate(registry, properties.getMaxStreams());
 	}
 
 	@Bean

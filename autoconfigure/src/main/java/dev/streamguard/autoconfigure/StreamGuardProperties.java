@@ -63,6 +63,14 @@ public class StreamGuardProperties implements Validator {
 	 */
 	private Duration maxDuration = Duration.ZERO;
 
+	/**
+	 * How many live streams this instance serves at most; beyond it new streams are refused
+	 * (503) and readiness reports OUT_OF_SERVICE. Zero means no limit.
+	 */
+	private int maxStreams = 10_000;
+
+	private final Metrics metrics = new Metrics();
+
 	private final Window window = new Window();
 
 	private final Heartbeat heartbeat = new Heartbeat();
@@ -125,6 +133,18 @@ public class StreamGuardProperties implements Validator {
 		this.maxDuration = maxDuration;
 	}
 
+	public int getMaxStreams() {
+		return this.maxStreams;
+	}
+
+	public void setMaxStreams(int maxStreams) {
+		this.maxStreams = maxStreams;
+	}
+
+	public Metrics getMetrics() {
+		return this.metrics;
+	}
+
 	public Window getWindow() {
 		return this.window;
 	}
@@ -160,6 +180,9 @@ public class StreamGuardProperties implements Validator {
 		checks.notNegative("max-duration", properties.getMaxDuration());
 		checks.notNegative("heartbeat.interval", properties.getHeartbeat().getInterval());
 		checks.window("window.low", properties.getWindow().getLow(), "window.high", properties.getWindow().getHigh());
+		if (properties.getMaxStreams() < 0) {
+			checks.reject("max-streams", properties.getMaxStreams(), "must not be negative; use 0 for no limit");
+		}
 		Transport transport = properties.getTransport();
 		checks.notNegative("transport.user-timeout", transport.getUserTimeout());
 		if (transport.getKeepalive().isEnabled()) {
@@ -348,6 +371,26 @@ public class StreamGuardProperties implements Validator {
 	}
 
 	/**
+	 * Micrometer metrics of streams.
+	 */
+	public static class Metrics {
+
+		/**
+		 * Whether to publish stream metrics and observations when Micrometer is present.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+	/**
 	 * Socket options of the server's accepted connections.
 	 */
 	public static class Transport {
@@ -502,7 +545,7 @@ public class StreamGuardProperties implements Validator {
 			}
 		}
 
-		private void reject(String property, @Nullable Object value, String problem) {
+		void reject(String property, @Nullable Object value, String problem) {
 			this.errors.reject("streamguard.invalid", PREFIX + property + " (" + value + ") " + problem);
 		}
 

@@ -70,6 +70,19 @@ public interface LiveStream {
 	long bytesSent();
 
 	/**
+	 * Return the current send rate: bytes that left the process per second, over the last
+	 * second or so.
+	 * @return the rate in bytes per second
+	 */
+	long sendRate();
+
+	/**
+	 * Return how many times the stream's write window filled because the peer did not keep up.
+	 * @return the count
+	 */
+	long windowFullCount();
+
+	/**
 	 * Return the number of bytes held in the stream's write window, waiting for the socket.
 	 * @return the pending bytes, {@code 0} where the transport does not tell
 	 */

@@ -23,4 +23,14 @@ public interface StreamListener {
 	default void onEnd(LiveStream stream, TerminationReason reason) {
 	}
 
+	/**
+	 * Called when a stream is refused before it starts; it never becomes a live stream and
+	 * counts as {@link TerminationReason#REJECTED}.
+	 * @param route the route it asked for
+	 * @param mediaType its media type
+	 * @param cause why it was refused
+	 */
+	default void onRejected(String route, String mediaType, String cause) {
+	}
+
 }

@@ -90,6 +90,23 @@ public class StreamRegistry {
 	}
 
 	/**
+	 * Tell listeners that a stream was refused before it started.
+	 * @param route the route it asked for
+	 * @param mediaType its media type
+	 * @param cause why it was refused
+	 */
+	public void reject(String route, String mediaType, String cause) {
+		for (StreamListener listener : this.listeners) {
+			try {
+				listener.onRejected(route, mediaType, cause);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Stream listener " + listener + " failed for a rejected stream on " + route, ex);
+			}
+		}
+	}
+
+	/**
 	 * Return the stream with the given id, if it is alive.
 	 * @param id the stream id
 	 * @return the stream

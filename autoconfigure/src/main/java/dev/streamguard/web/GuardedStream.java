@@ -29,6 +29,7 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
@@ -116,6 +117,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private boolean completeAfterParked;
 
+	private volatile boolean upstreamCompleted;
+
+	private volatile boolean awaitWritten;
+
 	private boolean downstreamDone;
 
 	private volatile long elements;
@@ -130,6 +135,15 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	private volatile long lastProgressNanos;
 
 	private volatile @Nullable TcpInfo lastTcpInfo;
+
+	private final AtomicLong windowFull = new AtomicLong();
+
+	// Send-rate sample, written by the ticker.
+	private long rateSampleNanos;
+
+	private long rateSampleBytes;
+
+	private volatile long sendRate;
 
 	GuardedStream(String id, String route, String mediaType, @Nullable InetSocketAddress remoteAddress,
 			StreamPolicy policy, StreamRegistry registry, BodyShape<T> shape, @Nullable FinalFrames frames,
@@ -277,16 +291,25 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public void onComplete() {
-		if (end(TerminationReason.COMPLETED, Origin.UPSTREAM)) {
-			synchronized (this) {
-				if (!this.parked.isEmpty()) {
-					// Completes once the parked elements are delivered.
-					this.completeAfterParked = true;
-					return;
-				}
+		synchronized (this) {
+			if (this.reason != null || this.downstreamDone) {
+				return;
 			}
-			completeDownstream();
+			this.upstreamCompleted = true;
 		}
+		if (!this.awaitWritten) {
+			end(TerminationReason.COMPLETED, Origin.UPSTREAM);
+		}
+		// Otherwise the stream is COMPLETED once the transport has written everything
+		// (onWritten), and ends for the connection's reason if it goes away before.
+		synchronized (this) {
+			if (!this.parked.isEmpty()) {
+				// Completes once the parked elements are delivered.
+				this.completeAfterParked = true;
+				return;
+			}
+		}
+		completeDownstream();
 	}
 
 	// Downstream side
@@ -310,11 +333,17 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public void cancel() {
-		if (this.reason != null) {
-			return;
+		if (this.reason == null) {
+			endForConnection();
 		}
-		// The transport may be cancelling because a write failed; the failure reaches
-		// onTransportFailure right after this call, so the reason is decided on the event loop.
+	}
+
+	/**
+	 * End the stream because the transport gave up on it. The transport may be cancelling
+	 * because a write failed, and the failure arrives right after the cancel, so the reason is
+	 * decided on the event loop.
+	 */
+	private void endForConnection() {
 		Channel channel = this.channel;
 		if (channel != null) {
 			try {
@@ -331,6 +360,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	// Transport signals
 
 	void onWritabilityChanged() {
+		Channel channel = this.channel;
+		if (channel != null && !channel.isWritable()) {
+			this.windowFull.incrementAndGet();
+		}
 		requestMore();
 	}
 
@@ -338,8 +371,26 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		end(classifyConnectionEnd(), Origin.CONNECTION);
 	}
 
+	/**
+	 * Track the transport's write of this stream's body: the stream is COMPLETED only once
+	 * everything was written, and a failed write ends it for the connection's reason.
+	 */
+	Mono<Void> track(Mono<Void> write) {
+		this.awaitWritten = true;
+		return write.doOnSuccess((done) -> onWritten()).doOnError(this::onTransportFailure);
+	}
+
+	private void onWritten() {
+		if (this.upstreamCompleted) {
+			end(TerminationReason.COMPLETED, Origin.UPSTREAM);
+		}
+	}
+
 	void onTransportFailure(Throwable failure) {
 		this.transportFailure = failure;
+		if (this.reason == null) {
+			endForConnection();
+		}
 	}
 
 	void addBytes(long count) {
@@ -394,6 +445,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			return;
 		}
 		long now = System.nanoTime();
+		sampleRate(now);
 		StreamPolicy policy = this.policy;
 		if (expired(policy.maxDuration(), now - this.startNanos)) {
 			end(TerminationReason.MAX_DURATION);
@@ -420,6 +472,17 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			if (heartbeat != null) {
 				emitOwn(heartbeat);
 			}
+		}
+	}
+
+	private void sampleRate(long now) {
+		long elapsed = now - this.rateSampleNanos;
+		if (elapsed >= TimeUnit.SECONDS.toNanos(1)) {
+			long flushed = this.bytes.get() - pendingBytes();
+			this.sendRate = (this.rateSampleNanos == 0) ? 0
+					: (flushed - this.rateSampleBytes) * TimeUnit.SECONDS.toNanos(1) / elapsed;
+			this.rateSampleNanos = now;
+			this.rateSampleBytes = flushed;
 		}
 	}
 
@@ -496,7 +559,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (ticker != null) {
 			ticker.dispose();
 		}
-		if (origin != Origin.UPSTREAM) {
+		if (origin != Origin.UPSTREAM && !this.upstreamCompleted) {
 			Operators.terminate(UPSTREAM, this);
 		}
 		discardParked();
@@ -589,6 +652,16 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	@Override
 	public long bytesSent() {
 		return this.bytes.get();
+	}
+
+	@Override
+	public long sendRate() {
+		return (this.reason == null) ? this.sendRate : 0;
+	}
+
+	@Override
+	public long windowFullCount() {
+		return this.windowFull.get();
 	}
 
 	@Override

@@ -147,7 +147,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			GuardedStream<DataBuffer> stream = open(this.exchange, getDelegate(),
 					contentType, BodyShape.FLAT);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
-			return super.writeWith(stream.body(body)).doOnError(stream::onTransportFailure);
+			return stream.track(super.writeWith(stream.body(body)));
 		}
 
 		@Override
@@ -160,7 +160,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			GuardedStream<Publisher<? extends DataBuffer>> stream = open(
 					this.exchange, getDelegate(), contentType, BodyShape.GROUPED);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
-			return super.writeAndFlushWith(stream.body(body)).doOnError(stream::onTransportFailure);
+			return stream.track(super.writeAndFlushWith(stream.body(body)));
 		}
 
 	}

@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of the Micrometer support.
+ */
+@NullMarked
+package dev.streamguard.autoconfigure.metrics;
+
+import org.jspecify.annotations.NullMarked;
