@@ -76,8 +76,9 @@ public class StreamGuardProperties implements Validator {
 	private final Heartbeat heartbeat = new Heartbeat();
 
 	/**
-	 * Per-route policies, keyed by path pattern (for example "/export/**"). Unset values fall
-	 * back to the defaults above; the most specific matching pattern wins.
+	 * Per-route policies, keyed by path pattern in brackets (for example "[/export/**]" in
+	 * YAML). Unset values fall back to the defaults above; the most specific matching pattern
+	 * wins.
 	 */
 	private final Map<String, Route> routes = new LinkedHashMap<>();
 
@@ -537,6 +538,12 @@ public class StreamGuardProperties implements Validator {
 		}
 
 		void pattern(String pattern) {
+			if (!pattern.startsWith("/")) {
+				// YAML keys lose their slashes and asterisks unless written in brackets.
+				reject("routes", pattern, "is not a path pattern: write route keys in brackets, for example "
+						+ "\"[/export/**]\": in YAML or streamguard.routes[/export/**].stall-timeout in properties");
+				return;
+			}
 			try {
 				PathPatternParser.defaultInstance.parse(pattern);
 			}

@@ -120,6 +120,16 @@ class StreamGuardAutoConfigurationTests {
 	}
 
 	@Test
+	void routeKeyThatLostItsSlashesFailsStartupExplainingTheBrackets() {
+		this.contextRunner.withPropertyValues("streamguard.routes.exportall.idle-timeout=1s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("streamguard.routes (exportall) is not a path pattern")
+				.hasMessageContaining("[/export/**]"));
+	}
+
+	@Test
 	void unknownReasonNameFailsStartupNamingPropertyAndValue() {
 		this.contextRunner.withPropertyValues("streamguard.logging.debug-reasons=COMPLETED,FINISHED")
 			.run((context) -> {
