@@ -3,6 +3,8 @@ package dev.streamguard.autoconfigure;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.streamguard.stream.StreamAdmission;
+import dev.streamguard.stream.StreamDrainer;
 import dev.streamguard.stream.StreamEndLogger;
 import dev.streamguard.stream.StreamGate;
 import dev.streamguard.stream.StreamListener;
@@ -49,8 +51,10 @@ public final class StreamGuardAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	StreamGate streamGate(StreamRegistry registry, StreamGuardProperties properties) {
-		return new StreamGate(registry, properties.getMaxStreams());
+	StreamGate streamGate(StreamGuardProperties properties) {
+		StreamGate gate = new StreamGate(properties.getMaxStreams());
+		gate.setRetryAfter(properties.getDrain().getReconnectDelay());
+		return gate;
 	}
 
 	@Bean
@@ -62,10 +66,23 @@ public final class StreamGuardAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	StreamGuardWebFilter streamGuardWebFilter(StreamRegistry registry, StreamPolicyResolver policies,
-			StreamGuardProperties properties) {
+			ObjectProvider<StreamAdmission> admissions, StreamGuardProperties properties) {
 		List<MediaType> mediaTypes = new ArrayList<>(StreamGuardWebFilter.DEFAULT_MEDIA_TYPES);
 		mediaTypes.addAll(properties.getMediaTypes());
-		return new StreamGuardWebFilter(registry, policies, mediaTypes);
+		return new StreamGuardWebFilter(registry, policies, admissions.orderedStream().toList(), mediaTypes,
+				properties.getDrain().getReconnectDelay());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StreamDrainer streamDrainer(StreamRegistry registry, StreamGate gate) {
+		return new StreamDrainer(registry, gate);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StreamDrainLifecycle streamDrainLifecycle(StreamDrainer drainer, StreamGuardProperties properties) {
+		return new StreamDrainLifecycle(drainer, properties.getDrain().getTimeout());
 	}
 
 }

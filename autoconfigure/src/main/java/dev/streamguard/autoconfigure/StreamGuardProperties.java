@@ -71,6 +71,10 @@ public class StreamGuardProperties implements Validator {
 
 	private final Metrics metrics = new Metrics();
 
+	private final Drain drain = new Drain();
+
+	private final Endpoint endpoint = new Endpoint();
+
 	private final Window window = new Window();
 
 	private final Heartbeat heartbeat = new Heartbeat();
@@ -146,6 +150,14 @@ public class StreamGuardProperties implements Validator {
 		return this.metrics;
 	}
 
+	public Drain getDrain() {
+		return this.drain;
+	}
+
+	public Endpoint getEndpoint() {
+		return this.endpoint;
+	}
+
 	public Window getWindow() {
 		return this.window;
 	}
@@ -181,6 +193,13 @@ public class StreamGuardProperties implements Validator {
 		checks.notNegative("max-duration", properties.getMaxDuration());
 		checks.notNegative("heartbeat.interval", properties.getHeartbeat().getInterval());
 		checks.window("window.low", properties.getWindow().getLow(), "window.high", properties.getWindow().getHigh());
+		String basePath = properties.getEndpoint().getBasePath();
+		if (basePath == null || !basePath.startsWith("/") || basePath.endsWith("/") || basePath.contains("{")) {
+			checks.reject("endpoint.base-path", basePath,
+					"must start with '/', not end with '/' and have no variables, for example /streams");
+		}
+		checks.notNegative("drain.timeout", properties.getDrain().getTimeout());
+		checks.notNegative("drain.reconnect-delay", properties.getDrain().getReconnectDelay());
 		if (properties.getMaxStreams() < 0) {
 			checks.reject("max-streams", properties.getMaxStreams(), "must not be negative; use 0 for no limit");
 		}
@@ -367,6 +386,75 @@ public class StreamGuardProperties implements Validator {
 
 		public void setWindowHigh(@Nullable DataSize windowHigh) {
 			this.windowHigh = windowHigh;
+		}
+
+	}
+
+	/**
+	 * The endpoint that serves StreamSource and ByteSource beans.
+	 */
+	public static class Endpoint {
+
+		/**
+		 * Whether to serve StreamSource and ByteSource beans.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Path under which sources are served, each at base-path + "/" + its name.
+		 */
+		private String basePath = "/streams";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getBasePath() {
+			return this.basePath;
+		}
+
+		public void setBasePath(String basePath) {
+			this.basePath = basePath;
+		}
+
+	}
+
+	/**
+	 * Graceful drain of live streams on shutdown.
+	 */
+	public static class Drain {
+
+		/**
+		 * How long streams may take to finish once the instance starts shutting down. SSE
+		 * streams end at once with a final "shutdown" event; the others are cut at this
+		 * timeout. Keep it below spring.lifecycle.timeout-per-shutdown-phase.
+		 */
+		private Duration timeout = Duration.ofSeconds(20);
+
+		/**
+		 * Reconnection delay suggested to clients of streams refused or ended by the drain:
+		 * the SSE "retry:" field and the Retry-After header.
+		 */
+		private Duration reconnectDelay = Duration.ofSeconds(1);
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public Duration getReconnectDelay() {
+			return this.reconnectDelay;
+		}
+
+		public void setReconnectDelay(Duration reconnectDelay) {
+			this.reconnectDelay = reconnectDelay;
 		}
 
 	}

@@ -1,7 +1,9 @@
 package dev.streamguard.stream;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Decides whether this instance takes new streams: not while it drains for shutdown, and not
@@ -9,25 +11,58 @@ import java.util.Optional;
  *
  * @since 0.1.0
  */
-public class StreamGate {
-
-	private final StreamRegistry registry;
+public class StreamGate implements StreamAdmission {
 
 	private final int maxStreams;
 
 	private volatile boolean draining;
 
+	// Streams admitted and not yet ended: exact, unlike the registry's size, under concurrent opens.
+	private final AtomicInteger admitted = new AtomicInteger();
+
+	private volatile Duration retryAfter = Duration.ofSeconds(1);
+
 	/**
 	 * Create a gate.
-	 * @param registry the live streams
 	 * @param maxStreams how many live streams this instance serves at most, {@code 0} for no limit
 	 */
-	public StreamGate(StreamRegistry registry, int maxStreams) {
-		this.registry = Objects.requireNonNull(registry, "registry");
+	public StreamGate(int maxStreams) {
 		if (maxStreams < 0) {
 			throw new IllegalArgumentException("maxStreams must not be negative, was " + maxStreams);
 		}
 		this.maxStreams = maxStreams;
+	}
+
+	@Override
+	public Admission admit(String route) {
+		if (this.draining) {
+			return refuse("draining for shutdown");
+		}
+		if (this.maxStreams == 0) {
+			return Admission.ADMITTED;
+		}
+		for (;;) {
+			int current = this.admitted.get();
+			if (current >= this.maxStreams) {
+				return refuse("at its limit of " + this.maxStreams + " live streams");
+			}
+			if (this.admitted.compareAndSet(current, current + 1)) {
+				return Admission.admitted(this.admitted::decrementAndGet);
+			}
+		}
+	}
+
+	private Admission refuse(String why) {
+		return Admission.refused(503, this.retryAfter,
+				"This instance is " + why + "; retry, another instance may serve the stream");
+	}
+
+	/**
+	 * Set when refused clients may try again.
+	 * @param retryAfter the delay for the {@code Retry-After} header
+	 */
+	public void setRetryAfter(Duration retryAfter) {
+		this.retryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
 	}
 
 	/**
@@ -49,7 +84,7 @@ public class StreamGate {
 	 * @return {@code true} at the limit
 	 */
 	public boolean isSaturated() {
-		return this.maxStreams > 0 && this.registry.size() >= this.maxStreams;
+		return this.maxStreams > 0 && this.admitted.get() >= this.maxStreams;
 	}
 
 	/**

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 import dev.streamguard.stream.LiveStream;
@@ -121,6 +122,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private volatile boolean awaitWritten;
 
+	private final AtomicReference<@Nullable Runnable> release = new AtomicReference<>();
+
+	private volatile boolean started;
+
 	private boolean downstreamDone;
 
 	private volatile long elements;
@@ -186,6 +191,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		long now = System.nanoTime();
 		this.startedAt = Instant.now();
 		this.startNanos = now;
+		this.started = true;
 		this.lastEmitNanos = now;
 		this.lastProgressNanos = now;
 		Channel channel = this.channel;
@@ -377,7 +383,31 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	 */
 	Mono<Void> track(Mono<Void> write) {
 		this.awaitWritten = true;
-		return write.doOnSuccess((done) -> onWritten()).doOnError(this::onTransportFailure);
+		return write.doOnSuccess((done) -> onWritten()).doOnError(this::onTransportFailure).doFinally((signal) -> {
+			if (!this.started) {
+				// The body was never subscribed: nothing else will release what was admitted.
+				release();
+			}
+		});
+	}
+
+	/**
+	 * Run the given action exactly once when the stream ends (or if it never starts).
+	 */
+	void releaseOnEnd(Runnable action) {
+		this.release.set(action);
+	}
+
+	private void release() {
+		Runnable action = this.release.getAndSet(null);
+		if (action != null) {
+			try {
+				action.run();
+			}
+			catch (RuntimeException ex) {
+				logger.warn(logPrefix() + "Releasing the stream's admission failed", ex);
+			}
+		}
 	}
 
 	private void onWritten() {
@@ -566,6 +596,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (this.watcher != null) {
 			this.watcher.detach(this);
 		}
+		release();
 		this.registry.unregister(this, reason);
 		if (origin == Origin.GUARD) {
 			closeOnOwnTerms(reason);
@@ -585,7 +616,15 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		byte[] last = (frames != null && reason != TerminationReason.STALLED && connectionUsable)
 				? frames.last(reason) : null;
 		if (last != null) {
-			emitOwn(last);
+			synchronized (this) {
+				if (!emitOwn(last) && !this.downstreamDone) {
+					// No demand yet (WebFlux asks for more only once the response is committed):
+					// the frame waits for it, and the response completes after it.
+					this.parked.add(this.shape.of(this.bufferFactory.wrap(last)));
+					this.completeAfterParked = true;
+					return;
+				}
+			}
 			completeDownstream();
 			return;
 		}
@@ -738,8 +777,11 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		/** Return the frame that tells the client why the stream ends, or {@code null}. */
 		byte @Nullable [] last(TerminationReason reason);
 
-		static FinalFrames serverSentEvents() {
+		static FinalFrames serverSentEvents(Duration reconnectDelay) {
 			byte[] heartbeat = ":\n\n".getBytes(StandardCharsets.UTF_8);
+			byte[] shutdown = ("event: shutdown\nretry: " + reconnectDelay.toMillis() + "\ndata: "
+					+ TerminationReason.SERVER_SHUTDOWN.code() + "\n\n")
+				.getBytes(StandardCharsets.UTF_8);
 			return new FinalFrames() {
 
 				@Override
@@ -749,6 +791,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 				@Override
 				public byte[] last(TerminationReason reason) {
+					if (reason == TerminationReason.SERVER_SHUTDOWN) {
+						return shutdown;
+					}
 					return ("event: error\ndata: " + reason.code() + "\n\n").getBytes(StandardCharsets.UTF_8);
 				}
 

@@ -1,9 +1,14 @@
 package dev.streamguard.web;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Function;
 
+import dev.streamguard.stream.StreamAdmission;
+import dev.streamguard.stream.StreamAdmission.Admission;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
 import io.netty.channel.Channel;
@@ -37,6 +42,12 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	/** Response header that carries the stream's id. */
 	public static final String STREAM_ID_HEADER = "StreamGuard-Stream-Id";
 
+	/**
+	 * Exchange attribute that names a stream's route, for handlers whose path pattern is too
+	 * coarse (all stream sources share one pattern); takes precedence over the pattern.
+	 */
+	public static final String ROUTE_ATTRIBUTE = StreamGuardWebFilter.class.getName() + ".route";
+
 	/** Media types that are streams by default. */
 	public static final List<MediaType> DEFAULT_MEDIA_TYPES = List.of(MediaType.TEXT_EVENT_STREAM,
 			MediaType.APPLICATION_NDJSON, MediaType.APPLICATION_OCTET_STREAM);
@@ -53,18 +64,28 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	private final StreamPolicyResolver policies;
 
+	private final List<StreamAdmission> admissions;
+
 	private final List<MediaType> mediaTypes;
+
+	private final Duration reconnectDelay;
 
 	/**
 	 * Create a filter.
 	 * @param registry where live streams are registered
 	 * @param policies resolves each stream's policy
+	 * @param admissions decide, in order, whether a stream may start
 	 * @param mediaTypes the content types that make a response a stream
+	 * @param reconnectDelay the reconnection delay suggested to SSE clients of a stream that ends
+	 * because the server shuts down
 	 */
-	public StreamGuardWebFilter(StreamRegistry registry, StreamPolicyResolver policies, List<MediaType> mediaTypes) {
+	public StreamGuardWebFilter(StreamRegistry registry, StreamPolicyResolver policies,
+			List<? extends StreamAdmission> admissions, List<MediaType> mediaTypes, Duration reconnectDelay) {
 		this.registry = Objects.requireNonNull(registry, "registry");
 		this.policies = Objects.requireNonNull(policies, "policies");
+		this.admissions = List.copyOf(admissions);
 		this.mediaTypes = List.copyOf(mediaTypes);
+		this.reconnectDelay = Objects.requireNonNull(reconnectDelay, "reconnectDelay");
 	}
 
 	@Override
@@ -94,7 +115,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		StreamPolicy policy = this.policies.resolve(exchange.getRequest().getPath().pathWithinApplication());
 		GuardedStream.FinalFrames frames = null;
 		if (MediaType.TEXT_EVENT_STREAM.equalsTypeAndSubtype(contentType)) {
-			frames = GuardedStream.FinalFrames.serverSentEvents();
+			frames = GuardedStream.FinalFrames.serverSentEvents(this.reconnectDelay);
 		}
 		else if (MediaType.APPLICATION_NDJSON.equalsTypeAndSubtype(contentType)) {
 			frames = GuardedStream.FinalFrames.ndjson(policy.ndjsonHeartbeat());
@@ -105,7 +126,28 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 				response.bufferFactory(), channel(response));
 	}
 
-	private static String route(ServerWebExchange exchange) {
+	/**
+	 * Ask every admission in turn; on a refusal, release what the earlier ones granted.
+	 * @return the release of an admitted stream, or the refusal
+	 */
+	Admission admit(String route) {
+		List<Runnable> releases = new ArrayList<>(this.admissions.size());
+		for (StreamAdmission admission : this.admissions) {
+			Admission decision = admission.admit(route);
+			if (decision instanceof StreamAdmission.Refused) {
+				releases.forEach(Runnable::run);
+				return decision;
+			}
+			releases.add(((StreamAdmission.Admitted) decision).release());
+		}
+		return releases.isEmpty() ? Admission.ADMITTED : Admission.admitted(() -> releases.forEach(Runnable::run));
+	}
+
+	static String route(ServerWebExchange exchange) {
+		String route = exchange.getAttribute(ROUTE_ATTRIBUTE);
+		if (route != null) {
+			return route;
+		}
 		Object pattern = exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
 		if (pattern instanceof PathPattern pathPattern) {
 			return pathPattern.getPatternString();
@@ -144,23 +186,32 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			if (!isStream(contentType)) {
 				return super.writeWith(body);
 			}
-			GuardedStream<DataBuffer> stream = open(this.exchange, getDelegate(),
-					contentType, BodyShape.FLAT);
-			getHeaders().set(STREAM_ID_HEADER, stream.id());
-			return stream.track(super.writeWith(stream.body(body)));
+			return guard(contentType, BodyShape.FLAT, (stream) -> super.writeWith(stream.body(body)));
 		}
 
 		@Override
-		public Mono<Void> writeAndFlushWith(
-				Publisher<? extends Publisher<? extends DataBuffer>> body) {
+		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 			MediaType contentType = getHeaders().getContentType();
 			if (!isStream(contentType)) {
 				return super.writeAndFlushWith(body);
 			}
-			GuardedStream<Publisher<? extends DataBuffer>> stream = open(
-					this.exchange, getDelegate(), contentType, BodyShape.GROUPED);
+			return guard(contentType, BodyShape.GROUPED, (stream) -> super.writeAndFlushWith(stream.body(body)));
+		}
+
+		private <T> Mono<Void> guard(MediaType contentType, BodyShape<T> shape,
+				Function<GuardedStream<T>, Mono<Void>> write) {
+			String route = route(this.exchange);
+			Admission admission = admit(route);
+			if (admission instanceof StreamAdmission.Refused refused) {
+				String mediaType = contentType.getType() + "/" + contentType.getSubtype();
+				StreamGuardWebFilter.this.registry.reject(route, mediaType, refused.detail());
+				return ProblemResponses.write(getDelegate(), refused.status(), refused.detail(),
+						this.exchange.getRequest().getPath().value(), refused.retryAfter());
+			}
+			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape);
+			stream.releaseOnEnd(((StreamAdmission.Admitted) admission).release());
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
-			return stream.track(super.writeAndFlushWith(stream.body(body)));
+			return stream.track(write.apply(stream));
 		}
 
 	}

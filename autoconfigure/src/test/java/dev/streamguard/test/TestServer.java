@@ -63,7 +63,7 @@ public final class TestServer implements AutoCloseable {
 
 	@SpringBootConfiguration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
-	@Import(TestStreams.class)
+	@Import({ TestStreams.class, TestSources.class })
 	static class TestApplication {
 
 		@Bean

@@ -1,0 +1,81 @@
+package dev.streamguard.test;
+
+import dev.streamguard.source.ByteSource;
+import dev.streamguard.source.Positioned;
+import dev.streamguard.source.StreamSource;
+import reactor.core.publisher.Flux;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
+
+/**
+ * Deterministic sources for resume tests: the same position always carries the same item.
+ */
+@Configuration(proxyBeanMethods = false)
+public class TestSources {
+
+	public static final int NUMBERS = 2000;
+
+	public static final int BLOB_LENGTH = 4 * 1024 * 1024 + 17;
+
+	@Bean
+	StreamSource<String> numbers() {
+		return new StreamSource<>() {
+
+			@Override
+			public String name() {
+				return "numbers";
+			}
+
+			@Override
+			public Flux<Positioned<String>> open(long from) {
+				return Flux.range((int) Math.min(from, NUMBERS), (int) Math.max(0, NUMBERS - from))
+					.map((i) -> new Positioned<>(i, "n" + i));
+			}
+
+		};
+	}
+
+	@Bean
+	ByteSource blob() {
+		return new ByteSource() {
+
+			@Override
+			public String name() {
+				return "blob";
+			}
+
+			@Override
+			public long length() {
+				return BLOB_LENGTH;
+			}
+
+			@Override
+			public Flux<DataBuffer> open(long offset, long count, DataBufferFactory buffers) {
+				int chunk = 16 * 1024;
+				return Flux.generate(() -> offset, (next, sink) -> {
+					long end = offset + count;
+					if (next >= end) {
+						sink.complete();
+						return next;
+					}
+					int size = (int) Math.min(chunk, end - next);
+					byte[] bytes = new byte[size];
+					for (int i = 0; i < size; i++) {
+						bytes[i] = byteAt(next + i);
+					}
+					sink.next(buffers.wrap(bytes));
+					return next + size;
+				});
+			}
+
+		};
+	}
+
+	public static byte byteAt(long position) {
+		return (byte) ((position * 31 + 7) % 253);
+	}
+
+}
