@@ -75,6 +75,8 @@ public class StreamGuardProperties implements Validator {
 
 	private final Endpoint endpoint = new Endpoint();
 
+	private final Client client = new Client();
+
 	private final Window window = new Window();
 
 	private final Heartbeat heartbeat = new Heartbeat();
@@ -158,6 +160,10 @@ public class StreamGuardProperties implements Validator {
 		return this.endpoint;
 	}
 
+	public Client getClient() {
+		return this.client;
+	}
+
 	public Window getWindow() {
 		return this.window;
 	}
@@ -197,6 +203,20 @@ public class StreamGuardProperties implements Validator {
 		if (basePath == null || !basePath.startsWith("/") || basePath.endsWith("/") || basePath.contains("{")) {
 			checks.reject("endpoint.base-path", basePath,
 					"must start with '/', not end with '/' and have no variables, for example /streams");
+		}
+		ClientRetry retry = properties.getClient().getRetry();
+		checks.positive("client.retry.max-attempts", retry.getMaxAttempts());
+		checks.notNegative("client.read-idle-timeout", properties.getClient().getReadIdleTimeout());
+		checks.notNegative("client.transport.user-timeout", properties.getClient().getTransport().getUserTimeout());
+		if (retry.getInitialBackoff() == null || retry.getInitialBackoff().isNegative()
+				|| retry.getInitialBackoff().isZero()) {
+			checks.reject("client.retry.initial-backoff", retry.getInitialBackoff(), "must be more than 0");
+		}
+		if (retry.getMultiplier() < 1.0) {
+			checks.reject("client.retry.multiplier", retry.getMultiplier(), "must be at least 1.0");
+		}
+		if (retry.getJitter() < 0 || retry.getJitter() >= 1.0) {
+			checks.reject("client.retry.jitter", retry.getJitter(), "must be from 0 up to (not including) 1");
 		}
 		checks.notNegative("drain.timeout", properties.getDrain().getTimeout());
 		checks.notNegative("drain.reconnect-delay", properties.getDrain().getReconnectDelay());
@@ -386,6 +406,112 @@ public class StreamGuardProperties implements Validator {
 
 		public void setWindowHigh(@Nullable DataSize windowHigh) {
 			this.windowHigh = windowHigh;
+		}
+
+	}
+
+	/**
+	 * The auto-configured StreamGuardClient.
+	 */
+	public static class Client {
+
+		/**
+		 * How long a connection may deliver nothing, heartbeats included, before the client
+		 * gives it up and resumes on a new one. Zero disables.
+		 */
+		private Duration readIdleTimeout = Duration.ofSeconds(45);
+
+		private final Transport transport = new Transport();
+
+		private final ClientRetry retry = new ClientRetry();
+
+		public Duration getReadIdleTimeout() {
+			return this.readIdleTimeout;
+		}
+
+		public void setReadIdleTimeout(Duration readIdleTimeout) {
+			this.readIdleTimeout = readIdleTimeout;
+		}
+
+		public Transport getTransport() {
+			return this.transport;
+		}
+
+		public ClientRetry getRetry() {
+			return this.retry;
+		}
+
+	}
+
+	/**
+	 * Reconnection policy of the client, used unless a Resilience4j retry instance named
+	 * "streamguard-client" is configured.
+	 */
+	public static class ClientRetry {
+
+		/**
+		 * Attempts in a row, counted since the last event received, before the client gives up.
+		 */
+		private int maxAttempts = 10;
+
+		/**
+		 * Delay before the first reconnection attempt.
+		 */
+		private Duration initialBackoff = Duration.ofMillis(250);
+
+		/**
+		 * Longest delay between attempts.
+		 */
+		private Duration maxBackoff = Duration.ofSeconds(10);
+
+		/**
+		 * Factor by which the delay grows after each attempt.
+		 */
+		private double multiplier = 2.0;
+
+		/**
+		 * Random part of each delay, from 0 (none) to 1 (up to the whole delay either way).
+		 */
+		private double jitter = 0.5;
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getInitialBackoff() {
+			return this.initialBackoff;
+		}
+
+		public void setInitialBackoff(Duration initialBackoff) {
+			this.initialBackoff = initialBackoff;
+		}
+
+		public Duration getMaxBackoff() {
+			return this.maxBackoff;
+		}
+
+		public void setMaxBackoff(Duration maxBackoff) {
+			this.maxBackoff = maxBackoff;
+		}
+
+		public double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		public double getJitter() {
+			return this.jitter;
+		}
+
+		public void setJitter(double jitter) {
+			this.jitter = jitter;
 		}
 
 	}

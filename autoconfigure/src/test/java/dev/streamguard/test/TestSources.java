@@ -38,6 +38,27 @@ public class TestSources {
 		};
 	}
 
+	/** An endless source, one item every 10 ms, paced by demand. */
+	@Bean
+	StreamSource<String> paced() {
+		return new StreamSource<>() {
+
+			@Override
+			public String name() {
+				return "paced";
+			}
+
+			@Override
+			public Flux<Positioned<String>> open(long from) {
+				return Flux.<Long, Long>generate(() -> from, (next, sink) -> {
+					sink.next(next);
+					return next + 1;
+				}).delayElements(java.time.Duration.ofMillis(10)).map((i) -> new Positioned<>(i, "p" + i));
+			}
+
+		};
+	}
+
 	@Bean
 	ByteSource blob() {
 		return new ByteSource() {
