@@ -10,6 +10,7 @@ import dev.streamguard.stream.StreamGate;
 import dev.streamguard.stream.StreamListener;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.web.StreamGuardWebFilter;
+import dev.streamguard.web.StreamPolicyCustomizer;
 import dev.streamguard.web.StreamPolicyResolver;
 import reactor.core.publisher.Flux;
 
@@ -59,8 +60,9 @@ public final class StreamGuardAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	StreamPolicyResolver streamPolicyResolver(StreamGuardProperties properties) {
-		return StreamPolicies.resolver(properties);
+	StreamPolicyResolver streamPolicyResolver(StreamGuardProperties properties,
+			ObjectProvider<StreamPolicyCustomizer> customizers) {
+		return StreamPolicies.resolver(properties, customizers.orderedStream().toList());
 	}
 
 	@Bean

@@ -77,6 +77,8 @@ public class StreamGuardProperties implements Validator {
 
 	private final Client client = new Client();
 
+	private final Resilience resilience = new Resilience();
+
 	private final Window window = new Window();
 
 	private final Heartbeat heartbeat = new Heartbeat();
@@ -162,6 +164,10 @@ public class StreamGuardProperties implements Validator {
 
 	public Client getClient() {
 		return this.client;
+	}
+
+	public Resilience getResilience() {
+		return this.resilience;
 	}
 
 	public Window getWindow() {
@@ -352,6 +358,58 @@ public class StreamGuardProperties implements Validator {
 		 */
 		private @Nullable DataSize windowHigh;
 
+		/**
+		 * Resilience4j bulkhead bounding this route's concurrent streams.
+		 */
+		private @Nullable String bulkhead;
+
+		/**
+		 * Resilience4j rate limiter bounding how often streams open on this route.
+		 */
+		private @Nullable String rateLimiter;
+
+		/**
+		 * Resilience4j time limiter whose timeout bounds the time to this route's first element.
+		 */
+		private @Nullable String timeLimiter;
+
+		/**
+		 * Resilience4j circuit breaker guarding the opening of this route's source.
+		 */
+		private @Nullable String circuitBreaker;
+
+		public @Nullable String getBulkhead() {
+			return this.bulkhead;
+		}
+
+		public void setBulkhead(@Nullable String bulkhead) {
+			this.bulkhead = bulkhead;
+		}
+
+		public @Nullable String getRateLimiter() {
+			return this.rateLimiter;
+		}
+
+		public void setRateLimiter(@Nullable String rateLimiter) {
+			this.rateLimiter = rateLimiter;
+		}
+
+		public @Nullable String getTimeLimiter() {
+			return this.timeLimiter;
+		}
+
+		public void setTimeLimiter(@Nullable String timeLimiter) {
+			this.timeLimiter = timeLimiter;
+		}
+
+		public @Nullable String getCircuitBreaker() {
+			return this.circuitBreaker;
+		}
+
+		public void setCircuitBreaker(@Nullable String circuitBreaker) {
+			this.circuitBreaker = circuitBreaker;
+		}
+
 		public @Nullable Duration getStallTimeout() {
 			return this.stallTimeout;
 		}
@@ -406,6 +464,67 @@ public class StreamGuardProperties implements Validator {
 
 		public void setWindowHigh(@Nullable DataSize windowHigh) {
 			this.windowHigh = windowHigh;
+		}
+
+	}
+
+	/**
+	 * Resilience4j instances that guard every stream unless its route names others. Instances
+	 * are configured the usual way (resilience4j.bulkhead.instances.NAME...).
+	 */
+	public static class Resilience {
+
+		/**
+		 * Bulkhead bounding concurrent streams on each route that names none.
+		 */
+		private @Nullable String bulkhead;
+
+		/**
+		 * Rate limiter bounding stream opens on each route that names none.
+		 */
+		private @Nullable String rateLimiter;
+
+		/**
+		 * Time limiter whose timeout bounds the time to the first element on each route that
+		 * names none.
+		 */
+		private @Nullable String timeLimiter;
+
+		/**
+		 * Circuit breaker guarding the opening of sources on each route that names none.
+		 */
+		private @Nullable String circuitBreaker;
+
+		public @Nullable String getBulkhead() {
+			return this.bulkhead;
+		}
+
+		public void setBulkhead(@Nullable String bulkhead) {
+			this.bulkhead = bulkhead;
+		}
+
+		public @Nullable String getRateLimiter() {
+			return this.rateLimiter;
+		}
+
+		public void setRateLimiter(@Nullable String rateLimiter) {
+			this.rateLimiter = rateLimiter;
+		}
+
+		public @Nullable String getTimeLimiter() {
+			return this.timeLimiter;
+		}
+
+		public void setTimeLimiter(@Nullable String timeLimiter) {
+			this.timeLimiter = timeLimiter;
+		}
+
+		public @Nullable String getCircuitBreaker() {
+			return this.circuitBreaker;
+		}
+
+		public void setCircuitBreaker(@Nullable String circuitBreaker) {
+			this.circuitBreaker = circuitBreaker;
 		}
 
 	}

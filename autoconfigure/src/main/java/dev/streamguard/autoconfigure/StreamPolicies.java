@@ -2,10 +2,12 @@ package dev.streamguard.autoconfigure;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
 import dev.streamguard.stream.StreamPolicy;
+import dev.streamguard.web.StreamPolicyCustomizer;
 import dev.streamguard.web.StreamPolicyResolver;
 import org.jspecify.annotations.Nullable;
 
@@ -18,13 +20,30 @@ final class StreamPolicies {
 	}
 
 	static StreamPolicyResolver resolver(StreamGuardProperties properties) {
-		StreamPolicy defaults = new StreamPolicy(properties.getStallTimeout(), properties.getIdleTimeout(),
+		return resolver(properties, List.of());
+	}
+
+	static StreamPolicyResolver resolver(StreamGuardProperties properties, List<StreamPolicyCustomizer> customizers) {
+		StreamGuardProperties.Resilience resilience = properties.getResilience();
+		StreamPolicy configured = new StreamPolicy(properties.getStallTimeout(), properties.getIdleTimeout(),
 				properties.getFirstElementTimeout(), properties.getMaxDuration(),
 				properties.getHeartbeat().getInterval(), properties.getHeartbeat().isNdjson(),
-				properties.getWindow().getLow(), properties.getWindow().getHigh());
+				properties.getWindow().getLow(), properties.getWindow().getHigh(),
+				new StreamPolicy.Resilience(resilience.getBulkhead(), resilience.getRateLimiter(),
+						resilience.getTimeLimiter(), resilience.getCircuitBreaker()));
+		StreamPolicy defaults = customize(configured, customizers);
 		Map<String, UnaryOperator<StreamPolicy>> routes = new LinkedHashMap<>();
-		properties.getRoutes().forEach((pattern, route) -> routes.put(pattern, (base) -> apply(route, base)));
+		properties.getRoutes()
+			.forEach((pattern, route) -> routes.put(pattern, (base) -> customize(apply(route, configured), customizers)));
 		return new StreamPolicyResolver(defaults, routes);
+	}
+
+	private static StreamPolicy customize(StreamPolicy policy, List<StreamPolicyCustomizer> customizers) {
+		StreamPolicy result = policy;
+		for (StreamPolicyCustomizer customizer : customizers) {
+			result = customizer.customize(result);
+		}
+		return result;
 	}
 
 	private static StreamPolicy apply(StreamGuardProperties.Route route, StreamPolicy base) {
@@ -34,7 +53,15 @@ final class StreamPolicies {
 				or(route.getMaxDuration(), base.maxDuration()),
 				or(route.getHeartbeatInterval(), base.heartbeatInterval()), base.ndjsonHeartbeat(),
 				(route.getWindowLow() != null) ? route.getWindowLow() : base.windowLow(),
-				(route.getWindowHigh() != null) ? route.getWindowHigh() : base.windowHigh());
+				(route.getWindowHigh() != null) ? route.getWindowHigh() : base.windowHigh(),
+				new StreamPolicy.Resilience(or(route.getBulkhead(), base.resilience().bulkhead()),
+						or(route.getRateLimiter(), base.resilience().rateLimiter()),
+						or(route.getTimeLimiter(), base.resilience().timeLimiter()),
+						or(route.getCircuitBreaker(), base.resilience().circuitBreaker())));
+	}
+
+	private static @Nullable String or(@Nullable String value, @Nullable String fallback) {
+		return (value != null && !value.isBlank()) ? value : fallback;
 	}
 
 	private static @Nullable Duration or(@Nullable Duration value, @Nullable Duration fallback) {

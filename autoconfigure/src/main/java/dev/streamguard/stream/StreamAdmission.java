@@ -2,6 +2,7 @@ package dev.streamguard.stream;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Decides whether a stream may start. Consulted when a streaming response is about to be
@@ -16,10 +17,11 @@ public interface StreamAdmission {
 	/**
 	 * Decide on a stream that is about to start.
 	 * @param route the route it is served on
+	 * @param policy the policy that applies to it
 	 * @return {@link Admission#admitted(Runnable)} with what to run, exactly once, when the
 	 * stream ends, or {@link Admission#refused(int, Duration, String)}
 	 */
-	Admission admit(String route);
+	Admission admit(String route, StreamPolicy policy);
 
 	/**
 	 * The decision on one stream.
@@ -27,7 +29,8 @@ public interface StreamAdmission {
 	sealed interface Admission permits Admitted, Refused {
 
 		/** An admission that holds nothing. */
-		Admission ADMITTED = new Admitted(() -> {
+		Admission ADMITTED = new Admitted((stream) -> {
+		}, (stream) -> {
 		});
 
 		/**
@@ -36,7 +39,19 @@ public interface StreamAdmission {
 		 * @return the admission
 		 */
 		static Admission admitted(Runnable release) {
-			return new Admitted(release);
+			return new Admitted((stream) -> {
+			}, (stream) -> release.run());
+		}
+
+		/**
+		 * Admit a stream that wants to hear of its first element and of its end.
+		 * @param onFirstElement called at most once, when the upstream produces its first element
+		 * @param onEnd called exactly once when the stream ends, however it ends (also if it
+		 * never starts: its termination reason is then empty)
+		 * @return the admission
+		 */
+		static Admission admitted(Consumer<LiveStream> onFirstElement, Consumer<LiveStream> onEnd) {
+			return new Admitted(onFirstElement, onEnd);
 		}
 
 		/**
@@ -55,12 +70,23 @@ public interface StreamAdmission {
 	/**
 	 * A stream may start.
 	 *
-	 * @param release what to run exactly once when the stream ends
+	 * @param onFirstElement called at most once, with the first element
+	 * @param onEnd called exactly once when the stream ends
 	 */
-	record Admitted(Runnable release) implements Admission {
+	record Admitted(Consumer<LiveStream> onFirstElement, Consumer<LiveStream> onEnd) implements Admission {
 
 		public Admitted {
-			Objects.requireNonNull(release, "release");
+			Objects.requireNonNull(onFirstElement, "onFirstElement");
+			Objects.requireNonNull(onEnd, "onEnd");
+		}
+
+		/**
+		 * Combine with another admission: both hear of the stream.
+		 * @param other the other admission
+		 * @return the combination
+		 */
+		public Admitted and(Admitted other) {
+			return new Admitted(this.onFirstElement.andThen(other.onFirstElement), this.onEnd.andThen(other.onEnd));
 		}
 
 	}

@@ -34,7 +34,7 @@ public class StreamGate implements StreamAdmission {
 	}
 
 	@Override
-	public Admission admit(String route) {
+	public Admission admit(String route, StreamPolicy policy) {
 		if (this.draining) {
 			return refuse("draining for shutdown");
 		}

@@ -20,11 +20,30 @@ import org.springframework.util.unit.DataSize;
  * @param ndjsonHeartbeat whether NDJSON streams get heartbeats (an empty line) too
  * @param windowLow size under which a full write window has room again
  * @param windowHigh size at which the write window is full
+ * @param resilience the Resilience4j instances that guard the stream
  * @since 0.1.0
  */
 public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration idleTimeout,
 		@Nullable Duration firstElementTimeout, @Nullable Duration maxDuration, @Nullable Duration heartbeatInterval,
-		boolean ndjsonHeartbeat, DataSize windowLow, DataSize windowHigh) {
+		boolean ndjsonHeartbeat, DataSize windowLow, DataSize windowHigh, Resilience resilience) {
+
+	/**
+	 * Create a policy without Resilience4j instances.
+	 * @param stallTimeout the stall timeout
+	 * @param idleTimeout the idle timeout
+	 * @param firstElementTimeout the first-element timeout
+	 * @param maxDuration the maximum duration
+	 * @param heartbeatInterval the heartbeat interval
+	 * @param ndjsonHeartbeat whether NDJSON streams get heartbeats
+	 * @param windowLow the low water mark
+	 * @param windowHigh the high water mark
+	 */
+	public StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration idleTimeout,
+			@Nullable Duration firstElementTimeout, @Nullable Duration maxDuration, @Nullable Duration heartbeatInterval,
+			boolean ndjsonHeartbeat, DataSize windowLow, DataSize windowHigh) {
+		this(stallTimeout, idleTimeout, firstElementTimeout, maxDuration, heartbeatInterval, ndjsonHeartbeat, windowLow,
+				windowHigh, Resilience.NONE);
+	}
 
 	/**
 	 * Create a policy, normalising zero durations to {@code null} (off).
@@ -37,6 +56,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 		heartbeatInterval = enabled(heartbeatInterval);
 		Objects.requireNonNull(windowLow, "windowLow");
 		Objects.requireNonNull(windowHigh, "windowHigh");
+		Objects.requireNonNull(resilience, "resilience");
 		if (windowLow.toBytes() > windowHigh.toBytes()) {
 			throw new IllegalArgumentException(
 					"windowLow (" + windowLow + ") must not be greater than windowHigh (" + windowHigh + ")");
@@ -60,7 +80,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withStallTimeout(@Nullable Duration stallTimeout) {
 		return new StreamPolicy(stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
-				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh);
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
 	}
 
 	/**
@@ -70,7 +90,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withIdleTimeout(@Nullable Duration idleTimeout) {
 		return new StreamPolicy(this.stallTimeout, idleTimeout, this.firstElementTimeout, this.maxDuration,
-				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh);
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
 	}
 
 	/**
@@ -80,7 +100,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withMaxDuration(@Nullable Duration maxDuration) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, maxDuration,
-				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh);
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
 	}
 
 	/**
@@ -90,7 +110,43 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withHeartbeatInterval(@Nullable Duration heartbeatInterval) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
-				heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh);
+				heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
+	}
+
+	/**
+	 * Return a copy with the given first-element timeout.
+	 * @param firstElementTimeout the timeout, {@code null} or zero for off
+	 * @return the new policy
+	 */
+	public StreamPolicy withFirstElementTimeout(@Nullable Duration firstElementTimeout) {
+		return new StreamPolicy(this.stallTimeout, this.idleTimeout, firstElementTimeout, this.maxDuration,
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
+	}
+
+	/**
+	 * Return a copy with the given Resilience4j instances.
+	 * @param resilience the instances
+	 * @return the new policy
+	 */
+	public StreamPolicy withResilience(Resilience resilience) {
+		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, resilience);
+	}
+
+	/**
+	 * Names of the Resilience4j instances that guard a stream; {@code null} for none.
+	 *
+	 * @param bulkhead bounds the stream's route's concurrent streams
+	 * @param rateLimiter bounds how often streams open on the route
+	 * @param timeLimiter bounds the time to the stream's first element
+	 * @param circuitBreaker guards opening the stream's source
+	 */
+	public record Resilience(@Nullable String bulkhead, @Nullable String rateLimiter, @Nullable String timeLimiter,
+			@Nullable String circuitBreaker) {
+
+		/** No instances. */
+		public static final Resilience NONE = new Resilience(null, null, null, null);
+
 	}
 
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 import dev.streamguard.stream.LiveStream;
+import dev.streamguard.stream.StreamAdmission;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.TerminationReason;
@@ -122,7 +123,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private volatile boolean awaitWritten;
 
-	private final AtomicReference<@Nullable Runnable> release = new AtomicReference<>();
+	private final AtomicReference<StreamAdmission.@Nullable Admitted> admission = new AtomicReference<>();
+
+	private volatile StreamAdmission.@Nullable Admitted firstElementListener;
 
 	private volatile boolean started;
 
@@ -254,19 +257,23 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public void onNext(T element) {
+		boolean first;
 		synchronized (this) {
 			this.upstreamPending = false;
 			if (this.reason != null || this.downstreamDone) {
 				this.shape.discard(element);
 				return;
 			}
-			this.elements++;
+			first = this.elements++ == 0;
 			if (this.demand > 0 && this.parked.isEmpty()) {
 				deliver(element);
 			}
 			else {
 				this.parked.add(element);
 			}
+		}
+		if (first) {
+			firstElement();
 		}
 		requestMore();
 	}
@@ -392,20 +399,35 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	}
 
 	/**
-	 * Run the given action exactly once when the stream ends (or if it never starts).
+	 * Tell the given admission of the first element, and exactly once of the end (also if the
+	 * stream never starts).
 	 */
-	void releaseOnEnd(Runnable action) {
-		this.release.set(action);
+	void admitted(StreamAdmission.Admitted admitted) {
+		this.admission.set(admitted);
+		this.firstElementListener = admitted;
 	}
 
 	private void release() {
-		Runnable action = this.release.getAndSet(null);
-		if (action != null) {
+		StreamAdmission.Admitted admitted = this.admission.getAndSet(null);
+		if (admitted != null) {
 			try {
-				action.run();
+				admitted.onEnd().accept(this);
 			}
 			catch (RuntimeException ex) {
 				logger.warn(logPrefix() + "Releasing the stream's admission failed", ex);
+			}
+		}
+	}
+
+	private void firstElement() {
+		StreamAdmission.Admitted admitted = this.firstElementListener;
+		if (admitted != null) {
+			this.firstElementListener = null;
+			try {
+				admitted.onFirstElement().accept(this);
+			}
+			catch (RuntimeException ex) {
+				logger.warn(logPrefix() + "Admission's first-element callback failed", ex);
 			}
 		}
 	}

@@ -57,6 +57,9 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	private static final String UNKNOWN_ROUTE = "UNKNOWN";
 
+	/** Stands for a stream that was refused by a later admission and so never started. */
+	private static final dev.streamguard.stream.LiveStream NEVER_STARTED = NeverStarted.INSTANCE;
+
 	private static final boolean REACTOR_NETTY_PRESENT = ClassUtils.isPresent("reactor.netty.NettyOutbound",
 			StreamGuardWebFilter.class.getClassLoader());
 
@@ -111,8 +114,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	}
 
 	<T> GuardedStream<T> open(ServerWebExchange exchange, ServerHttpResponse response, MediaType contentType,
-			BodyShape<T> shape) {
-		StreamPolicy policy = this.policies.resolve(exchange.getRequest().getPath().pathWithinApplication());
+			BodyShape<T> shape, StreamPolicy policy) {
 		GuardedStream.FinalFrames frames = null;
 		if (MediaType.TEXT_EVENT_STREAM.equalsTypeAndSubtype(contentType)) {
 			frames = GuardedStream.FinalFrames.serverSentEvents(this.reconnectDelay);
@@ -128,19 +130,21 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	/**
 	 * Ask every admission in turn; on a refusal, release what the earlier ones granted.
-	 * @return the release of an admitted stream, or the refusal
+	 * @return the combined admission, or the refusal
 	 */
-	Admission admit(String route) {
-		List<Runnable> releases = new ArrayList<>(this.admissions.size());
+	Admission admit(String route, StreamPolicy policy) {
+		StreamAdmission.Admitted admitted = (StreamAdmission.Admitted) Admission.ADMITTED;
+		List<StreamAdmission.Admitted> granted = new ArrayList<>(this.admissions.size());
 		for (StreamAdmission admission : this.admissions) {
-			Admission decision = admission.admit(route);
+			Admission decision = admission.admit(route, policy);
 			if (decision instanceof StreamAdmission.Refused) {
-				releases.forEach(Runnable::run);
+				granted.forEach((grant) -> grant.onEnd().accept(NEVER_STARTED));
 				return decision;
 			}
-			releases.add(((StreamAdmission.Admitted) decision).release());
+			granted.add((StreamAdmission.Admitted) decision);
+			admitted = admitted.and((StreamAdmission.Admitted) decision);
 		}
-		return releases.isEmpty() ? Admission.ADMITTED : Admission.admitted(() -> releases.forEach(Runnable::run));
+		return admitted;
 	}
 
 	static String route(ServerWebExchange exchange) {
@@ -201,15 +205,17 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		private <T> Mono<Void> guard(MediaType contentType, BodyShape<T> shape,
 				Function<GuardedStream<T>, Mono<Void>> write) {
 			String route = route(this.exchange);
-			Admission admission = admit(route);
+			StreamPolicy policy = StreamGuardWebFilter.this.policies
+				.resolve(this.exchange.getRequest().getPath().pathWithinApplication());
+			Admission admission = admit(route, policy);
 			if (admission instanceof StreamAdmission.Refused refused) {
 				String mediaType = contentType.getType() + "/" + contentType.getSubtype();
 				StreamGuardWebFilter.this.registry.reject(route, mediaType, refused.detail());
 				return ProblemResponses.write(getDelegate(), refused.status(), refused.detail(),
 						this.exchange.getRequest().getPath().value(), refused.retryAfter());
 			}
-			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape);
-			stream.releaseOnEnd(((StreamAdmission.Admitted) admission).release());
+			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape, policy);
+			stream.admitted((StreamAdmission.Admitted) admission);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
 			return stream.track(write.apply(stream));
 		}

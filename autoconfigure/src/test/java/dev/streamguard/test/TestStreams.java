@@ -62,6 +62,12 @@ public class TestStreams {
 		return Mono.delay(Duration.ofMillis(ms)).thenMany(Flux.just("late")).doFinally(this.probe::finish);
 	}
 
+	/** SSE whose source fails before its first element. */
+	@GetMapping(path = "/test/sse/failing", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	Flux<String> failing() {
+		return Flux.<String>error(new IllegalStateException("source down")).doFinally(this.probe::finish);
+	}
+
 	/** NDJSON of a fixed number of lines. */
 	@GetMapping(path = "/test/ndjson", produces = MediaType.APPLICATION_NDJSON_VALUE)
 	Flux<Line> ndjson(@RequestParam(defaultValue = "10") int count) {
