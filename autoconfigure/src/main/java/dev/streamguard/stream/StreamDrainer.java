@@ -70,7 +70,8 @@ public class StreamDrainer {
 	}
 
 	private void awaitEmpty(Deadline deadline) {
-		while (this.registry.size() > 0 && !deadline.isExpired()) {
+		// Ended streams may still be writing their last frame: wait for their responses too.
+		while ((this.registry.size() > 0 || this.registry.openResponses() > 0) && !deadline.isExpired()) {
 			try {
 				TimeUnit.MILLISECONDS.sleep(Math.min(POLL_MILLIS, Math.max(1, deadline.remaining().toMillis())));
 			}

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -25,6 +26,8 @@ public class StreamRegistry {
 	private final Map<String, LiveStream> streams = new ConcurrentHashMap<>();
 
 	private final List<StreamListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final AtomicInteger openResponses = new AtomicInteger();
 
 	/**
 	 * Create a registry with the given listeners.
@@ -121,6 +124,29 @@ public class StreamRegistry {
 	 */
 	public List<LiveStream> streams() {
 		return Collections.unmodifiableList(new ArrayList<>(this.streams.values()));
+	}
+
+	/**
+	 * Count a streaming response whose write has started; a stream's response may still be
+	 * writing its last bytes after the stream has ended.
+	 */
+	public void responseOpened() {
+		this.openResponses.incrementAndGet();
+	}
+
+	/**
+	 * Count a streaming response whose write has finished, however it finished.
+	 */
+	public void responseClosed() {
+		this.openResponses.decrementAndGet();
+	}
+
+	/**
+	 * Return the number of streaming responses still being written.
+	 * @return the count
+	 */
+	public int openResponses() {
+		return this.openResponses.get();
 	}
 
 	/**

@@ -390,12 +390,16 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	 */
 	Mono<Void> track(Mono<Void> write) {
 		this.awaitWritten = true;
-		return write.doOnSuccess((done) -> onWritten()).doOnError(this::onTransportFailure).doFinally((signal) -> {
-			if (!this.started) {
-				// The body was never subscribed: nothing else will release what was admitted.
-				release();
-			}
-		});
+		return write.doOnSubscribe((subscription) -> this.registry.responseOpened())
+			.doOnSuccess((done) -> onWritten())
+			.doOnError(this::onTransportFailure)
+			.doFinally((signal) -> {
+				this.registry.responseClosed();
+				if (!this.started) {
+					// The body was never subscribed: nothing else will release what was admitted.
+					release();
+				}
+			});
 	}
 
 	/**
@@ -634,7 +638,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	private void closeOnOwnTerms(TerminationReason reason) {
 		Channel channel = this.channel;
 		FinalFrames frames = this.frames;
-		boolean connectionUsable = channel == null || (channel.isActive() && channel.isWritable());
+		// A shutdown frame is worth queueing behind a full window: the drain waits for it.
+		boolean connectionUsable = channel == null || (channel.isActive()
+				&& (channel.isWritable() || reason == TerminationReason.SERVER_SHUTDOWN));
 		byte[] last = (frames != null && reason != TerminationReason.STALLED && connectionUsable)
 				? frames.last(reason) : null;
 		if (last != null) {
@@ -651,6 +657,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			return;
 		}
 		if (channel != null) {
+			if (logger.isDebugEnabled()) {
+				logger.debug(logPrefix() + "Closing the connection: " + reason + " (active: " + channel.isActive() + ", writable: " + channel.isWritable() + ", pending: " + pendingBytes() + ", frames: " + (frames != null) + ")");
+			}
 			channel.close();
 		}
 		else {
