@@ -53,7 +53,7 @@ public final class StreamGuardAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	StreamGate streamGate(StreamGuardProperties properties) {
-		StreamGate gate = new StreamGate(properties.getMaxStreams());
+		StreamGate gate = new StreamGate(properties.getMaxStreams(), properties.getMaxStreamsPerClient());
 		gate.setRetryAfter(properties.getDrain().getReconnectDelay());
 		return gate;
 	}

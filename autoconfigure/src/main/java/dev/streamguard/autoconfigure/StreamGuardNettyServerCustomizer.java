@@ -1,5 +1,8 @@
 package dev.streamguard.autoconfigure;
 
+import java.time.Duration;
+
+import dev.streamguard.transport.RequestHeaderDeadline;
 import dev.streamguard.transport.TransportStatus;
 import reactor.netty.http.server.HttpServer;
 
@@ -19,20 +22,32 @@ public class StreamGuardNettyServerCustomizer implements NettyServerCustomizer {
 
 	private final String fallback;
 
+	private final Duration requestHeaderTimeout;
+
 	/**
 	 * Create a customizer.
 	 * @param transport applies the options and records what took effect
 	 * @param fallback what protects streams where the user timeout cannot apply, for the log
+	 * @param requestHeaderTimeout how long a new connection may take to send its first request's
+	 * headers, zero for no limit
 	 */
-	public StreamGuardNettyServerCustomizer(TransportStatus transport, String fallback) {
+	public StreamGuardNettyServerCustomizer(TransportStatus transport, String fallback,
+			Duration requestHeaderTimeout) {
 		this.transport = transport;
 		this.fallback = fallback;
+		this.requestHeaderTimeout = requestHeaderTimeout;
 	}
 
 	@Override
 	public HttpServer apply(HttpServer server) {
 		this.transport.logStartup(this.fallback);
-		return server.doOnChannelInit((observer, channel, remoteAddress) -> this.transport.onAccepted(channel));
+		boolean headerDeadline = !this.requestHeaderTimeout.isZero() && !this.requestHeaderTimeout.isNegative();
+		return server.doOnChannelInit((observer, channel, remoteAddress) -> {
+			this.transport.onAccepted(channel);
+			if (headerDeadline) {
+				RequestHeaderDeadline.install(channel, this.requestHeaderTimeout);
+			}
+		});
 	}
 
 }

@@ -69,6 +69,13 @@ public class StreamGuardProperties implements Validator {
 	 */
 	private int maxStreams = 10_000;
 
+	/**
+	 * How many live streams one client address may hold; beyond it new streams are refused
+	 * (429). Zero means no limit. Behind a proxy, enable server.forward-headers-strategy so
+	 * that the client's own address counts.
+	 */
+	private int maxStreamsPerClient = 100;
+
 	private final Metrics metrics = new Metrics();
 
 	private final Drain drain = new Drain();
@@ -150,6 +157,14 @@ public class StreamGuardProperties implements Validator {
 		this.maxStreams = maxStreams;
 	}
 
+	public int getMaxStreamsPerClient() {
+		return this.maxStreamsPerClient;
+	}
+
+	public void setMaxStreamsPerClient(int maxStreamsPerClient) {
+		this.maxStreamsPerClient = maxStreamsPerClient;
+	}
+
 	public Metrics getMetrics() {
 		return this.metrics;
 	}
@@ -226,11 +241,16 @@ public class StreamGuardProperties implements Validator {
 		}
 		checks.notNegative("drain.timeout", properties.getDrain().getTimeout());
 		checks.notNegative("drain.reconnect-delay", properties.getDrain().getReconnectDelay());
+		if (properties.getMaxStreamsPerClient() < 0) {
+			checks.reject("max-streams-per-client", properties.getMaxStreamsPerClient(),
+					"must not be negative; use 0 for no limit");
+		}
 		if (properties.getMaxStreams() < 0) {
 			checks.reject("max-streams", properties.getMaxStreams(), "must not be negative; use 0 for no limit");
 		}
 		Transport transport = properties.getTransport();
 		checks.notNegative("transport.user-timeout", transport.getUserTimeout());
+		checks.notNegative("transport.request-header-timeout", transport.getRequestHeaderTimeout());
 		if (transport.getKeepalive().isEnabled()) {
 			checks.atLeastOneSecond("transport.keepalive.idle", transport.getKeepalive().getIdle());
 			checks.atLeastOneSecond("transport.keepalive.interval", transport.getKeepalive().getInterval());
@@ -737,7 +757,21 @@ public class StreamGuardProperties implements Validator {
 		 */
 		private Duration userTimeout = Duration.ofSeconds(30);
 
+		/**
+		 * How long a new connection may take to send its first request's headers before it is
+		 * closed (slowloris). Zero disables. Between requests, server.netty.idle-timeout applies.
+		 */
+		private Duration requestHeaderTimeout = Duration.ofSeconds(10);
+
 		private final Keepalive keepalive = new Keepalive();
+
+		public Duration getRequestHeaderTimeout() {
+			return this.requestHeaderTimeout;
+		}
+
+		public void setRequestHeaderTimeout(Duration requestHeaderTimeout) {
+			this.requestHeaderTimeout = requestHeaderTimeout;
+		}
 
 		public Duration getUserTimeout() {
 			return this.userTimeout;

@@ -39,7 +39,8 @@ public final class StreamGuardTransportAutoConfiguration {
 			StreamGuardProperties properties) {
 		String fallback = "the stall timeout (" + describe(properties.getStallTimeout()) + "), heartbeats ("
 				+ describe(properties.getHeartbeat().getInterval()) + ") and keepalive on idle connections";
-		return new StreamGuardNettyServerCustomizer(transport, fallback);
+		return new StreamGuardNettyServerCustomizer(transport, fallback,
+				properties.getTransport().getRequestHeaderTimeout());
 	}
 
 	static TransportOptions transportOptions(StreamGuardProperties.Transport transport) {

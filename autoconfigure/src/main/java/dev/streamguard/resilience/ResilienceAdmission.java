@@ -1,5 +1,6 @@
 package dev.streamguard.resilience;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -55,7 +56,7 @@ public class ResilienceAdmission implements StreamAdmission {
 	}
 
 	@Override
-	public Admission admit(String route, StreamPolicy policy) {
+	public Admission admit(String route, StreamPolicy policy, @Nullable InetAddress client) {
 		StreamPolicy.Resilience names = policy.resilience();
 		Admitted admitted = (Admitted) Admission.ADMITTED;
 		if (names.rateLimiter() != null && this.rateLimiters != null) {

@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Parsers for the positions and ranges clients send, strict about what they accept: digits
- * only, no sign, no whitespace inside, no overflow.
+ * Parsers for the positions and ranges clients send, strict about what they accept: ASCII
+ * digits only, no sign, no whitespace, no overflow.
  *
  * @since 0.1.0
  */
@@ -30,7 +30,7 @@ public final class Positions {
 		if (value == null) {
 			return null;
 		}
-		String text = value.strip();
+		String text = value;
 		if (text.isEmpty() || text.length() > MAX_DIGITS) {
 			return null;
 		}
@@ -54,7 +54,7 @@ public final class Positions {
 	 * @return the range, or {@code null} when the header is not one single range of this form
 	 */
 	public static @Nullable ByteRange parseRange(String header) {
-		Matcher matcher = RANGE.matcher(header.strip());
+		Matcher matcher = RANGE.matcher(header);
 		if (!matcher.matches()) {
 			return null;
 		}

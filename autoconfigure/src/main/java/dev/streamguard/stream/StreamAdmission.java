@@ -1,8 +1,11 @@
 package dev.streamguard.stream;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides whether a stream may start. Consulted when a streaming response is about to be
@@ -18,10 +21,11 @@ public interface StreamAdmission {
 	 * Decide on a stream that is about to start.
 	 * @param route the route it is served on
 	 * @param policy the policy that applies to it
+	 * @param client the client's address, when known
 	 * @return {@link Admission#admitted(Runnable)} with what to run, exactly once, when the
 	 * stream ends, or {@link Admission#refused(int, Duration, String)}
 	 */
-	Admission admit(String route, StreamPolicy policy);
+	Admission admit(String route, StreamPolicy policy, @Nullable InetAddress client);
 
 	/**
 	 * The decision on one stream.

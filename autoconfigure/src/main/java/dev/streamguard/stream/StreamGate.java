@@ -1,9 +1,14 @@
 package dev.streamguard.stream;
 
+import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides whether this instance takes new streams: not while it drains for shutdown, and not
@@ -14,6 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class StreamGate implements StreamAdmission {
 
 	private final int maxStreams;
+
+	private final int maxStreamsPerClient;
+
+	private final Map<InetAddress, AtomicInteger> clients = new ConcurrentHashMap<>();
 
 	private volatile boolean draining;
 
@@ -27,29 +36,82 @@ public class StreamGate implements StreamAdmission {
 	 * @param maxStreams how many live streams this instance serves at most, {@code 0} for no limit
 	 */
 	public StreamGate(int maxStreams) {
-		if (maxStreams < 0) {
-			throw new IllegalArgumentException("maxStreams must not be negative, was " + maxStreams);
+		this(maxStreams, 0);
+	}
+
+	/**
+	 * Create a gate.
+	 * @param maxStreams how many live streams this instance serves at most, {@code 0} for no limit
+	 * @param maxStreamsPerClient how many live streams one client address may hold, {@code 0}
+	 * for no limit
+	 */
+	public StreamGate(int maxStreams, int maxStreamsPerClient) {
+		if (maxStreams < 0 || maxStreamsPerClient < 0) {
+			throw new IllegalArgumentException("Limits must not be negative, were " + maxStreams + " and "
+					+ maxStreamsPerClient);
 		}
 		this.maxStreams = maxStreams;
+		this.maxStreamsPerClient = maxStreamsPerClient;
 	}
 
 	@Override
-	public Admission admit(String route, StreamPolicy policy) {
+	public Admission admit(String route, StreamPolicy policy, @Nullable InetAddress client) {
 		if (this.draining) {
 			return refuse("draining for shutdown");
 		}
-		if (this.maxStreams == 0) {
-			return Admission.ADMITTED;
+		if (!tryIncrement(this.admitted, this.maxStreams)) {
+			return refuse("at its limit of " + this.maxStreams + " live streams");
 		}
+		if (client == null || this.maxStreamsPerClient == 0) {
+			return Admission.admitted(this.admitted::decrementAndGet);
+		}
+		AtomicInteger perClient = this.clients.computeIfAbsent(client, (key) -> new AtomicInteger());
+		if (!tryIncrement(perClient, this.maxStreamsPerClient)) {
+			this.admitted.decrementAndGet();
+			forget(client, perClient);
+			return Admission.refused(429, this.retryAfter,
+					"Too many live streams from your address (limit " + this.maxStreamsPerClient + "); close one first");
+		}
+		return Admission.admitted(() -> {
+			perClient.decrementAndGet();
+			forget(client, perClient);
+			this.admitted.decrementAndGet();
+		});
+	}
+
+	private static boolean tryIncrement(AtomicInteger counter, int limit) {
 		for (;;) {
-			int current = this.admitted.get();
-			if (current >= this.maxStreams) {
-				return refuse("at its limit of " + this.maxStreams + " live streams");
+			int current = counter.get();
+			if (limit > 0 && current >= limit) {
+				return false;
 			}
-			if (this.admitted.compareAndSet(current, current + 1)) {
-				return Admission.admitted(this.admitted::decrementAndGet);
+			if (counter.compareAndSet(current, current + 1)) {
+				return true;
 			}
 		}
+	}
+
+	private void forget(InetAddress client, AtomicInteger count) {
+		// Removed only while at zero, so the map holds addresses with live streams only.
+		this.clients.computeIfPresent(client, (key, current) -> (current == count && current.get() == 0) ? null : current);
+	}
+
+	/**
+	 * Return how many live streams a client address holds.
+	 * @param client the address
+	 * @return the count
+	 */
+	public int streamsOf(InetAddress client) {
+		AtomicInteger count = this.clients.get(client);
+		return (count != null) ? count.get() : 0;
+	}
+
+	/**
+	 * Return how many streams are admitted and not yet ended.
+	 * @return the count
+	 */
+	public int admitted() {
+		return this.admitted.get();
 	}
 
 	private Admission refuse(String why) {

@@ -1,5 +1,7 @@
 package dev.streamguard.web;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -132,11 +134,11 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	 * Ask every admission in turn; on a refusal, release what the earlier ones granted.
 	 * @return the combined admission, or the refusal
 	 */
-	Admission admit(String route, StreamPolicy policy) {
+	Admission admit(String route, StreamPolicy policy, @Nullable InetAddress client) {
 		StreamAdmission.Admitted admitted = (StreamAdmission.Admitted) Admission.ADMITTED;
 		List<StreamAdmission.Admitted> granted = new ArrayList<>(this.admissions.size());
 		for (StreamAdmission admission : this.admissions) {
-			Admission decision = admission.admit(route, policy);
+			Admission decision = admission.admit(route, policy, client);
 			if (decision instanceof StreamAdmission.Refused) {
 				granted.forEach((grant) -> grant.onEnd().accept(NEVER_STARTED));
 				return decision;
@@ -207,7 +209,8 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			String route = route(this.exchange);
 			StreamPolicy policy = StreamGuardWebFilter.this.policies
 				.resolve(this.exchange.getRequest().getPath().pathWithinApplication());
-			Admission admission = admit(route, policy);
+			InetSocketAddress remote = this.exchange.getRequest().getRemoteAddress();
+			Admission admission = admit(route, policy, (remote != null) ? remote.getAddress() : null);
 			if (admission instanceof StreamAdmission.Refused refused) {
 				String mediaType = contentType.getType() + "/" + contentType.getSubtype();
 				StreamGuardWebFilter.this.registry.reject(route, mediaType, refused.detail());

@@ -96,6 +96,10 @@ public final class StreamSourceRoutes {
 	}
 
 	Mono<ServerResponse> handle(ServerRequest request) {
+		if (request.headers().contentLength().orElse(0) > 0
+				|| request.headers().firstHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+			return problem(request, HttpStatus.CONTENT_TOO_LARGE, "Stream requests take no body");
+		}
 		String name = request.pathVariable("name");
 		StreamSource<?> source = this.sources.get(name);
 		if (source != null) {
@@ -107,7 +111,7 @@ public final class StreamSourceRoutes {
 			request.exchange().getAttributes().put(StreamGuardWebFilter.ROUTE_ATTRIBUTE, this.basePath + "/" + name);
 			return bytes(request, bytes);
 		}
-		return problem(request, HttpStatus.NOT_FOUND, "No stream source is named '" + name + "'");
+		return problem(request, HttpStatus.NOT_FOUND, "No stream source is named '" + abbreviate(name) + "'");
 	}
 
 	private static boolean wantsNdjson(ServerRequest request) {
