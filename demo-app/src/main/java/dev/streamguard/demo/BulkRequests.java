@@ -1,5 +1,7 @@
 package dev.streamguard.demo;
 
+import dev.streamguard.source.Positions;
+
 import org.springframework.http.HttpStatus;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.server.ResponseStatusException;
@@ -40,10 +42,14 @@ final class BulkRequests {
 		return parsed.toBytes();
 	}
 
-	static void requireCount(long count) {
-		if (count < 0) {
-			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "Parameter 'count' must not be negative");
+	static long parseCount(String count) {
+		Long parsed = Positions.parsePosition(count);
+		if (parsed == null) {
+			String shown = (count.length() > 20) ? count.substring(0, 20) + "..." : count;
+			throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
+					"Parameter 'count' must be a whole number from 0, was '" + shown.replaceAll("\\p{Cntrl}", "?") + "'");
 		}
+		return parsed;
 	}
 
 	/** Return a copy of the pattern bytes at the given offset of the body. */

@@ -48,10 +48,10 @@ class DemoController {
 	 * the stream's write window with an absolute deadline, like brpc's StreamWait.
 	 */
 	@GetMapping(path = "/records", produces = MediaType.APPLICATION_NDJSON_VALUE)
-	Flux<Record> records(@RequestParam(defaultValue = "1000000") long count) {
-		BulkRequests.requireCount(count);
+	Flux<Record> records(@RequestParam(defaultValue = "1000000") String count) {
+		long total = BulkRequests.parseCount(count);
 		return StreamWriters.flux((writer) -> {
-			for (long seq = 0; seq < count; seq++) {
+			for (long seq = 0; seq < total; seq++) {
 				writer.write(new Record(seq, "record-" + seq), Deadline.after(Duration.ofSeconds(30)));
 			}
 		});

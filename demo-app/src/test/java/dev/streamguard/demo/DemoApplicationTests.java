@@ -81,6 +81,15 @@ class DemoApplicationTests {
 		assertThat(response.body()).contains("size").doesNotContain("Exception");
 	}
 
+	@Test
+	void badCountNamesTheParameterAndValue() throws Exception {
+		HttpResponse<String> response = this.client.send(request("/demo/records?count=abc"),
+				HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(response.body()).contains("Parameter 'count' must be a whole number from 0, was 'abc'");
+	}
+
 	private HttpRequest request(String path) {
 		return HttpRequest
 			.newBuilder(URI.create("http://127.0.0.1:" + this.environment.getProperty("local.server.port") + path))
