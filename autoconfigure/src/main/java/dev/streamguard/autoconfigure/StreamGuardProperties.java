@@ -339,9 +339,10 @@ public class StreamGuardProperties implements Validator {
 	}
 
 	/**
-	 * Policy of the streams on one route. Unset values fall back to the defaults.
+	 * Policy of the streams on one route. Unset values fall back to the defaults, the
+	 * Resilience4j instances to those of {@code streamguard.resilience}.
 	 */
-	public static class Route {
+	public static class Route extends Resilience {
 
 		/**
 		 * Stall timeout on this route.
@@ -377,58 +378,6 @@ public class StreamGuardProperties implements Validator {
 		 * High water mark of the write window on this route.
 		 */
 		private @Nullable DataSize windowHigh;
-
-		/**
-		 * Resilience4j bulkhead bounding this route's concurrent streams.
-		 */
-		private @Nullable String bulkhead;
-
-		/**
-		 * Resilience4j rate limiter bounding how often streams open on this route.
-		 */
-		private @Nullable String rateLimiter;
-
-		/**
-		 * Resilience4j time limiter whose timeout bounds the time to this route's first element.
-		 */
-		private @Nullable String timeLimiter;
-
-		/**
-		 * Resilience4j circuit breaker guarding the opening of this route's source.
-		 */
-		private @Nullable String circuitBreaker;
-
-		public @Nullable String getBulkhead() {
-			return this.bulkhead;
-		}
-
-		public void setBulkhead(@Nullable String bulkhead) {
-			this.bulkhead = bulkhead;
-		}
-
-		public @Nullable String getRateLimiter() {
-			return this.rateLimiter;
-		}
-
-		public void setRateLimiter(@Nullable String rateLimiter) {
-			this.rateLimiter = rateLimiter;
-		}
-
-		public @Nullable String getTimeLimiter() {
-			return this.timeLimiter;
-		}
-
-		public void setTimeLimiter(@Nullable String timeLimiter) {
-			this.timeLimiter = timeLimiter;
-		}
-
-		public @Nullable String getCircuitBreaker() {
-			return this.circuitBreaker;
-		}
-
-		public void setCircuitBreaker(@Nullable String circuitBreaker) {
-			this.circuitBreaker = circuitBreaker;
-		}
 
 		public @Nullable Duration getStallTimeout() {
 			return this.stallTimeout;
@@ -489,29 +438,29 @@ public class StreamGuardProperties implements Validator {
 	}
 
 	/**
-	 * Resilience4j instances that guard every stream unless its route names others. Instances
-	 * are configured the usual way (resilience4j.bulkhead.instances.NAME...).
+	 * Resilience4j instances that guard streams; configured the usual way
+	 * (resilience4j.bulkhead.instances.NAME...). Those under streamguard.resilience apply to
+	 * every route that names none.
 	 */
 	public static class Resilience {
 
 		/**
-		 * Bulkhead bounding concurrent streams on each route that names none.
+		 * Bulkhead bounding concurrent streams.
 		 */
 		private @Nullable String bulkhead;
 
 		/**
-		 * Rate limiter bounding stream opens on each route that names none.
+		 * Rate limiter bounding how often streams open.
 		 */
 		private @Nullable String rateLimiter;
 
 		/**
-		 * Time limiter whose timeout bounds the time to the first element on each route that
-		 * names none.
+		 * Time limiter whose timeout bounds the time to the first element.
 		 */
 		private @Nullable String timeLimiter;
 
 		/**
-		 * Circuit breaker guarding the opening of sources on each route that names none.
+		 * Circuit breaker guarding the opening of the stream's source.
 		 */
 		private @Nullable String circuitBreaker;
 

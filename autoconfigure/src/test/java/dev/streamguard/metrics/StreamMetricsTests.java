@@ -2,13 +2,10 @@ package dev.streamguard.metrics;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 
 import dev.streamguard.stream.LiveStream;
-import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.TerminationReason;
-import dev.streamguard.transport.TcpInfo;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
@@ -16,8 +13,6 @@ import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
-
-import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,10 +31,10 @@ class StreamMetricsTests {
 	@EnumSource(value = TerminationReason.class, mode = EnumSource.Mode.EXCLUDE, names = "REJECTED")
 	void endedStreamIsCountedAndTimedWithItsReason(TerminationReason reason) {
 		FakeStream stream = new FakeStream("/feed/{id}", 1000, 3);
-		this.metrics.onStart(stream);
+		this.metrics.onStart(stream.stream());
 		assertThat(this.registry.get("streamguard.streams.active").tag("route", "/feed/{id}").gauge().value())
 			.isOne();
-		this.metrics.onEnd(stream, reason);
+		this.metrics.onEnd(stream.stream(), reason);
 		assertThat(this.registry.get("streamguard.streams.ended")
 			.tags("route", "/feed/{id}", "reason", reason.code(), "media.type", "text/event-stream")
 			.counter()
@@ -66,15 +61,15 @@ class StreamMetricsTests {
 	void liveStreamsCountTowardsSentBytesAndPendingWhileTheyRun() {
 		FakeStream first = new FakeStream("/bulk", 10, 0);
 		FakeStream second = new FakeStream("/bulk", 20, 0);
-		this.metrics.onStart(first);
-		this.metrics.onStart(second);
-		first.bytes = 500;
-		first.pending = 64;
+		this.metrics.onStart(first.stream());
+		this.metrics.onStart(second.stream());
+		first.bytes(500);
+		first.pending(64);
 		assertThat(this.registry.get("streamguard.stream.sent").functionCounter().count()).isEqualTo(520);
 		assertThat(this.registry.get("streamguard.stream.pending").gauge().value()).isEqualTo(64);
 		assertThat(this.registry.get("streamguard.streams.active").gauge().value()).isEqualTo(2);
-		this.metrics.onEnd(first, TerminationReason.COMPLETED);
-		second.bytes = 30;
+		this.metrics.onEnd(first.stream(), TerminationReason.COMPLETED);
+		second.bytes(30);
 		assertThat(this.registry.get("streamguard.stream.sent").functionCounter().count()).isEqualTo(530);
 	}
 
@@ -89,119 +84,47 @@ class StreamMetricsTests {
 	@Test
 	void noTagCarriesAStreamIdOrAddress() {
 		FakeStream stream = new FakeStream("/feed", 1, 0);
-		this.metrics.onStart(stream);
-		this.metrics.onEnd(stream, TerminationReason.CLIENT_CLOSED);
+		this.metrics.onStart(stream.stream());
+		this.metrics.onEnd(stream.stream(), TerminationReason.CLIENT_CLOSED);
 		assertThat(this.registry.getMeters()).allSatisfy((meter) -> assertThat(meter.getId().getTags())
 			.allSatisfy((tag) -> assertThat(tag.getValue()).doesNotContain(stream.id()).doesNotContain("10.0.0.1")));
 	}
 
-	static final class FakeStream implements LiveStream {
+	/**
+	 * A live stream whose figures the test sets.
+	 */
+	static final class FakeStream {
 
-		private final String route;
-
-		volatile long bytes;
-
-		volatile long pending;
-
-		private final long windowFull;
+		private final LiveStream mock = org.mockito.Mockito.mock(LiveStream.class);
 
 		private final String id = java.util.UUID.randomUUID().toString();
 
 		FakeStream(String route, long bytes, long windowFull) {
-			this.route = route;
-			this.bytes = bytes;
-			this.windowFull = windowFull;
+			org.mockito.BDDMockito.given(this.mock.id()).willReturn(this.id);
+			org.mockito.BDDMockito.given(this.mock.route()).willReturn(route);
+			org.mockito.BDDMockito.given(this.mock.mediaType()).willReturn("text/event-stream");
+			org.mockito.BDDMockito.given(this.mock.remoteAddress())
+				.willReturn(Optional.of(new InetSocketAddress("10.0.0.1", 4000)));
+			org.mockito.BDDMockito.given(this.mock.age()).willReturn(Duration.ofMillis(1500));
+			org.mockito.BDDMockito.given(this.mock.windowFullCount()).willReturn(windowFull);
+			bytes(bytes);
+			pending(0);
 		}
 
-		@Override
-		public String id() {
+		void bytes(long bytes) {
+			org.mockito.BDDMockito.given(this.mock.bytesSent()).willReturn(bytes);
+		}
+
+		void pending(long pending) {
+			org.mockito.BDDMockito.given(this.mock.pendingBytes()).willReturn(pending);
+		}
+
+		String id() {
 			return this.id;
 		}
 
-		@Override
-		public String route() {
-			return this.route;
-		}
-
-		@Override
-		public String mediaType() {
-			return "text/event-stream";
-		}
-
-		@Override
-		public Optional<InetSocketAddress> remoteAddress() {
-			return Optional.of(new InetSocketAddress("10.0.0.1", 4000));
-		}
-
-		@Override
-		public StreamPolicy policy() {
-			return new StreamPolicy(null, null, null, null, null, false, DataSize.ofKilobytes(1),
-					DataSize.ofKilobytes(2));
-		}
-
-		@Override
-		public Instant startedAt() {
-			return Instant.EPOCH;
-		}
-
-		@Override
-		public Duration age() {
-			return Duration.ofMillis(1500);
-		}
-
-		@Override
-		public long elementsSent() {
-			return 1;
-		}
-
-		@Override
-		public long bytesSent() {
-			return this.bytes;
-		}
-
-		@Override
-		public long sendRate() {
-			return 0;
-		}
-
-		@Override
-		public long windowFullCount() {
-			return this.windowFull;
-		}
-
-		@Override
-		public long pendingBytes() {
-			return this.pending;
-		}
-
-		@Override
-		public boolean writable() {
-			return true;
-		}
-
-		@Override
-		public Duration sinceLastProgress() {
-			return Duration.ZERO;
-		}
-
-		@Override
-		public Optional<TcpInfo> tcpInfo() {
-			return Optional.empty();
-		}
-
-		@Override
-		public State state() {
-			return State.ACTIVE;
-		}
-
-		@Override
-		public Optional<TerminationReason> terminationReason() {
-			return Optional.empty();
-		}
-
-		@Override
-		public boolean end(TerminationReason reason) {
-			return false;
+		LiveStream stream() {
+			return this.mock;
 		}
 
 	}
