@@ -34,6 +34,7 @@ class StreamDrainTests {
 	void thousandSseStreamsAreDrainedInTimeAndEveryClientSeesTheShutdownEvent() throws Exception {
 		int clients = Integer.getInteger("drain.clients", 1000);
 		TestServer server = TestServer.start("server.shutdown=graceful", "streamguard.drain.timeout=5s",
+				"streamguard.max-streams-per-client=0",
 				"streamguard.drain.reconnect-delay=1500ms", "streamguard.heartbeat.interval=0");
 		ConnectionProvider connections = ConnectionProvider.newConnection();
 		try {

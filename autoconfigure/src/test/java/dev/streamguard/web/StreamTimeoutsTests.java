@@ -91,6 +91,7 @@ class StreamTimeoutsTests {
 			assertThat(ended.stream().elementsSent()).isEqualTo(10);
 			assertThat(result.lines()).hasSize(10).startsWith("{\"seq\":0}");
 			assertThat(result.cleanEnd()).isTrue();
+			assertThat(server.probe().awaitFinish(Duration.ofSeconds(1))).isTrue();
 			assertThat(server.probe().signal()).isEqualTo(SignalType.ON_COMPLETE);
 			assertThat(server.registry().size()).isZero();
 		}
