@@ -2,8 +2,6 @@ package dev.streamguard.web;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPromise;
@@ -71,12 +69,12 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 
 	/**
 	 * A write that fails because the peer is gone closes the connection without an event that
-	 * carries the error; only the write promises learn it. Tracking the writes that fill the
-	 * window, the ones a blocked stream waits on, keeps the cost off the common path.
+	 * carries the error; only the write promises learn it. So the writes of a guarded stream go
+	 * through a promise of our own that records the failure and hands the outcome on.
 	 */
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-		if (this.stream == null || promise.isVoid() || !fillsWindow(ctx.channel(), msg)) {
+		if (this.stream == null || promise.isVoid()) {
 			ctx.write(msg, promise);
 			return;
 		}
@@ -91,12 +89,6 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 			}
 		});
 		ctx.write(msg, tracked);
-	}
-
-	private static boolean fillsWindow(Channel channel, Object msg) {
-		long size = (msg instanceof ByteBuf buffer) ? buffer.readableBytes()
-				: (msg instanceof ByteBufHolder holder) ? holder.content().readableBytes() : 0;
-		return !channel.isWritable() || channel.bytesBeforeUnwritable() <= size;
 	}
 
 	@Override
