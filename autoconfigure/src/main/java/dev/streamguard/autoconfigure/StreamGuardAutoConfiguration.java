@@ -12,6 +12,8 @@ import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.web.StreamGuardWebFilter;
 import dev.streamguard.web.StreamPolicyCustomizer;
 import dev.streamguard.web.StreamPolicyResolver;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Flux;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -23,6 +25,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.MediaType;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.server.WebFilter;
 
 /**
@@ -37,6 +40,8 @@ import org.springframework.web.server.WebFilter;
 @ConditionalOnBooleanProperty(name = "streamguard.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(StreamGuardProperties.class)
 public final class StreamGuardAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(StreamGuardAutoConfiguration.class);
 
 	@Bean
 	@ConditionalOnMissingBean
@@ -69,6 +74,11 @@ public final class StreamGuardAutoConfiguration {
 	@ConditionalOnMissingBean
 	StreamGuardWebFilter streamGuardWebFilter(StreamRegistry registry, StreamPolicyResolver policies,
 			ObjectProvider<StreamAdmission> admissions, StreamGuardProperties properties) {
+		if (!ClassUtils.isPresent("io.github.resilience4j.bulkhead.BulkheadRegistry", getClass().getClassLoader())) {
+			logger.info("StreamGuard resilience is off: Resilience4j is not on the class path (add "
+					+ "io.github.resilience4j:resilience4j-spring-boot4 for bulkheads, rate limiters, time limiters and "
+					+ "circuit breakers per route)");
+		}
 		List<MediaType> mediaTypes = new ArrayList<>(StreamGuardWebFilter.DEFAULT_MEDIA_TYPES);
 		mediaTypes.addAll(properties.getMediaTypes());
 		return new StreamGuardWebFilter(registry, policies, admissions.orderedStream().toList(), mediaTypes,

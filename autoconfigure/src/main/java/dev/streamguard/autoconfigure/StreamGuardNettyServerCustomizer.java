@@ -45,7 +45,7 @@ public class StreamGuardNettyServerCustomizer implements NettyServerCustomizer {
 		return server.doOnChannelInit((observer, channel, remoteAddress) -> {
 			this.transport.onAccepted(channel);
 			if (headerDeadline) {
-				RequestHeaderDeadline.install(channel, this.requestHeaderTimeout);
+				RequestHeaderDeadline.install(channel, this.requestHeaderTimeout, this.transport::onRequestHeaderTimeout);
 			}
 		});
 	}

@@ -29,20 +29,24 @@ public final class RequestHeaderDeadline extends ChannelInboundHandlerAdapter {
 
 	private final long timeoutNanos;
 
+	private final Runnable onClose;
+
 	private @Nullable ScheduledFuture<?> deadline;
 
-	private RequestHeaderDeadline(Duration timeout) {
+	private RequestHeaderDeadline(Duration timeout, Runnable onClose) {
 		this.timeoutNanos = timeout.toNanos();
+		this.onClose = onClose;
 	}
 
 	/**
 	 * Install a deadline on a new connection, after its HTTP decoder.
 	 * @param channel the accepted connection
 	 * @param timeout how long its first request's headers may take
+	 * @param onClose run when the deadline closes the connection
 	 */
-	public static void install(Channel channel, Duration timeout) {
+	public static void install(Channel channel, Duration timeout, Runnable onClose) {
 		ChannelPipeline pipeline = channel.pipeline();
-		RequestHeaderDeadline handler = new RequestHeaderDeadline(timeout);
+		RequestHeaderDeadline handler = new RequestHeaderDeadline(timeout, onClose);
 		if (pipeline.get(NettyPipeline.ReactiveBridge) != null) {
 			pipeline.addBefore(NettyPipeline.ReactiveBridge, NAME, handler);
 		}
@@ -58,6 +62,7 @@ public final class RequestHeaderDeadline extends ChannelInboundHandlerAdapter {
 				logger.debug("[" + ctx.channel() + "] No complete request headers within "
 						+ TimeUnit.NANOSECONDS.toMillis(this.timeoutNanos) + " ms: closing the connection");
 			}
+			this.onClose.run();
 			ctx.close();
 		}, this.timeoutNanos, TimeUnit.NANOSECONDS);
 	}

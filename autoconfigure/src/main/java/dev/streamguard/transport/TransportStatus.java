@@ -33,6 +33,8 @@ public class TransportStatus {
 
 	private final AtomicLong failures = new AtomicLong();
 
+	private final AtomicLong headerTimeouts = new AtomicLong();
+
 	private final AtomicBoolean firstConnectionReported = new AtomicBoolean();
 
 	private volatile @Nullable EffectiveTransport lastApplied;
@@ -125,6 +127,22 @@ public class TransportStatus {
 	 */
 	public long configuredConnections() {
 		return this.configured.get();
+	}
+
+	/**
+	 * Count a connection closed because its request headers did not arrive in time.
+	 */
+	public void onRequestHeaderTimeout() {
+		this.headerTimeouts.incrementAndGet();
+	}
+
+	/**
+	 * Return how many connections were closed because their request headers did not arrive
+	 * in time (slowloris).
+	 * @return the count
+	 */
+	public long requestHeaderTimeouts() {
+		return this.headerTimeouts.get();
 	}
 
 	/**

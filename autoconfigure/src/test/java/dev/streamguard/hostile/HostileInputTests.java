@@ -139,6 +139,12 @@ class HostileInputTests {
 			assertThat(closed).isTrue();
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
 		}
+		assertThat(server.context()
+			.getBean(io.micrometer.core.instrument.MeterRegistry.class)
+			.get("streamguard.connections.refused")
+			.tag("cause", "request-header-timeout")
+			.functionCounter()
+			.count()).isPositive();
 		assertHealthyAndNothingLeaked();
 	}
 

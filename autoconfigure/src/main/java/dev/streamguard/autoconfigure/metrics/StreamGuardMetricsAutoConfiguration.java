@@ -1,8 +1,12 @@
 package dev.streamguard.autoconfigure.metrics;
 
 import dev.streamguard.autoconfigure.StreamGuardAutoConfiguration;
+import dev.streamguard.autoconfigure.StreamGuardTransportAutoConfiguration;
 import dev.streamguard.metrics.StreamMetrics;
+import dev.streamguard.transport.TransportStatus;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -19,7 +23,8 @@ import org.springframework.context.annotation.Bean;
  *
  * @since 0.1.0
  */
-@AutoConfiguration(before = StreamGuardAutoConfiguration.class, afterName = {
+@AutoConfiguration(before = StreamGuardAutoConfiguration.class, after = StreamGuardTransportAutoConfiguration.class,
+		afterName = {
 		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 		"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
 		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
@@ -27,6 +32,16 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnBooleanProperty(name = { "streamguard.enabled", "streamguard.metrics.enabled" }, matchIfMissing = true)
 public final class StreamGuardMetricsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnBean(TransportStatus.class)
+	MeterBinder streamGuardTransportMeters(TransportStatus transport) {
+		return (registry) -> FunctionCounter
+			.builder("streamguard.connections.refused", transport, TransportStatus::requestHeaderTimeouts)
+			.description("Connections closed because their request headers did not arrive in time")
+			.tag("cause", "request-header-timeout")
+			.register(registry);
+	}
 
 	@Bean
 	@ConditionalOnMissingBean
