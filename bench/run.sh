@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and writes bench/RESULTS.md. Usage: ./bench/run.sh [bytes-per-stream] [rounds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-8589934592}
+rounds=${2:-3}
+./mvnw -q -B install -pl autoconfigure,starter -DskipTests
+./mvnw -q -B package -pl bench -DskipTests
+cp=$(./mvnw -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes
+out=$(mktemp)
+java -cp "$cp" dev.streamguard.bench.ThroughputBenchmark "$size" "$rounds" | tee "$out"
+java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s -rf text -rff /dev/stdout | tee -a "$out"
+{
+  echo "# Benchmark results"
+  echo
+  echo "Command: \`./bench/run.sh $size $rounds\` on $(date -u +%Y-%m-%d)"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r), $(java -version 2>&1 | head -1)"
+  echo
+  echo '```'
+  grep -E "^throughput|^Benchmark|^WriterBenchmark" "$out"
+  echo '```'
+} > bench/RESULTS.md
+echo "Wrote bench/RESULTS.md"

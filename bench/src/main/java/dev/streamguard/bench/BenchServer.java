@@ -1,0 +1,65 @@
+package dev.streamguard.bench;
+
+import reactor.core.publisher.Flux;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The server under benchmark: an octet stream of any size from one reused chunk, so that the
+ * producer costs next to nothing and the transport path is what is measured.
+ */
+@SpringBootConfiguration(proxyBeanMethods = false)
+@EnableAutoConfiguration
+@Import(BenchServer.Streams.class)
+public class BenchServer {
+
+	static final int CHUNK = 64 * 1024;
+
+	/**
+	 * Start a server on a random port of 127.0.0.1.
+	 * @param guarded whether StreamGuard is on
+	 * @return the running application
+	 */
+	public static ConfigurableApplicationContext start(boolean guarded) {
+		return new SpringApplicationBuilder(BenchServer.class).web(WebApplicationType.REACTIVE)
+			.properties("server.port=0", "server.address=127.0.0.1", "spring.main.banner-mode=off",
+					"logging.level.root=WARN", "streamguard.enabled=" + guarded, "streamguard.max-streams-per-client=0")
+			.run();
+	}
+
+	static int port(ConfigurableApplicationContext context) {
+		return Integer.parseInt(context.getEnvironment().getRequiredProperty("local.server.port"));
+	}
+
+	@RestController
+	static class Streams {
+
+		private final byte[] chunk = new byte[CHUNK];
+
+		@GetMapping(path = "/bench/bulk", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+		Flux<DataBuffer> bulk(@RequestParam long size) {
+			return Flux.generate(() -> 0L, (sent, sink) -> {
+				if (sent >= size) {
+					sink.complete();
+					return sent;
+				}
+				int length = (int) Math.min(CHUNK, size - sent);
+				sink.next(DefaultDataBufferFactory.sharedInstance.wrap(java.nio.ByteBuffer.wrap(this.chunk, 0, length)));
+				return sent + length;
+			});
+		}
+
+	}
+
+}

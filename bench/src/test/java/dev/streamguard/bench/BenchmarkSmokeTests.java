@@ -1,0 +1,46 @@
+package dev.streamguard.bench;
+
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Each benchmark runs with tiny parameters and produces numbers; timings are not asserted
+ * (they belong to bench/RESULTS.md).
+ */
+class BenchmarkSmokeTests {
+
+	@Test
+	void throughputBenchmarkProducesRatesForEveryVariant() throws Exception {
+		ThroughputBenchmark.Result result = ThroughputBenchmark.run(64L * 1024 * 1024, 1);
+		assertThat(result.guarded()).isPositive().isFinite();
+		assertThat(result.unguarded()).isPositive().isFinite();
+		assertThat(result.raw()).isPositive().isFinite();
+		assertThat(result.report()).contains("guarded/unguarded=");
+	}
+
+	@Test
+	void writerBenchmarkDeliversEveryItemAndProducesScores() throws Exception {
+		WriterBenchmark benchmark = new WriterBenchmark();
+		assertThat(benchmark.streamWriter()).isEqualTo(WriterBenchmark.ITEMS);
+		assertThat(benchmark.fluxCreate()).isEqualTo(WriterBenchmark.ITEMS);
+		Collection<RunResult> results = new Runner(new OptionsBuilder().include(WriterBenchmark.class.getName())
+			.forks(0)
+			.warmupIterations(0)
+			.measurementIterations(1)
+			.measurementTime(TimeValue.milliseconds(300))
+			.timeUnit(TimeUnit.SECONDS)
+			.shouldFailOnError(true)
+			.build()).run();
+		assertThat(results).hasSize(2)
+			.allSatisfy((result) -> assertThat(result.getPrimaryResult().getScore()).isPositive());
+	}
+
+}
