@@ -9,6 +9,7 @@ rounds=${2:-3}
 cp=$(./mvnw -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes
 out=$(mktemp)
 java -cp "$cp" dev.streamguard.bench.ThroughputBenchmark "$size" "$rounds" | tee "$out"
+java -cp "$cp" dev.streamguard.bench.SlowReaderBenchmark 1000 20 | tee -a "$out"
 java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s | tee -a "$out"
 {
   echo "# Benchmark results"
@@ -18,7 +19,7 @@ java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r), $(java -version 2>&1 | head -1)"
   echo
   echo '```'
-  grep -E "^throughput|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
+  grep -E "^throughput|^slow-readers|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
   echo '```'
 } > bench/RESULTS.md
 echo "Wrote bench/RESULTS.md"

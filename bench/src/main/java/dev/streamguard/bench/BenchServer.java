@@ -31,10 +31,14 @@ public class BenchServer {
 	 * @param guarded whether StreamGuard is on
 	 * @return the running application
 	 */
-	public static ConfigurableApplicationContext start(boolean guarded) {
+	public static ConfigurableApplicationContext start(boolean guarded, String... more) {
+		java.util.List<String> properties = new java.util.ArrayList<>(java.util.List.of("server.port=0",
+				"server.address=127.0.0.1", "spring.main.banner-mode=off", "logging.level.root=WARN",
+				"streamguard.enabled=" + guarded, "streamguard.max-streams-per-client=0",
+				"streamguard.stall-timeout=0"));
+		properties.addAll(java.util.List.of(more));
 		return new SpringApplicationBuilder(BenchServer.class).web(WebApplicationType.REACTIVE)
-			.properties("server.port=0", "server.address=127.0.0.1", "spring.main.banner-mode=off",
-					"logging.level.root=WARN", "streamguard.enabled=" + guarded, "streamguard.max-streams-per-client=0")
+			.properties(properties.toArray(String[]::new))
 			.run();
 	}
 
@@ -58,6 +62,13 @@ public class BenchServer {
 				sink.next(DefaultDataBufferFactory.sharedInstance.wrap(java.nio.ByteBuffer.wrap(this.chunk, 0, length)));
 				return sent + length;
 			});
+		}
+
+
+		/** An endless stream of freshly allocated chunks, as real data would be. */
+		@GetMapping(path = "/bench/fresh", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+		Flux<DataBuffer> fresh(@RequestParam(defaultValue = "8192") int chunk) {
+			return Flux.generate((sink) -> sink.next(DefaultDataBufferFactory.sharedInstance.wrap(new byte[chunk])));
 		}
 
 	}

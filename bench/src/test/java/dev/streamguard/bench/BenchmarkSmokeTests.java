@@ -27,6 +27,14 @@ class BenchmarkSmokeTests {
 	}
 
 	@Test
+	void slowReaderBenchmarkMeasuresBothVariants() throws Exception {
+		SlowReaderBenchmark.Result result = SlowReaderBenchmark.run(20, 2, 10 * 1024);
+		assertThat(result.guarded()).isNotNegative();
+		assertThat(result.unguarded()).isNotNegative();
+		assertThat(result.report()).contains("guarded/bound=");
+	}
+
+	@Test
 	void writerBenchmarkDeliversEveryItemAndProducesScores() throws Exception {
 		WriterBenchmark benchmark = new WriterBenchmark();
 		assertThat(benchmark.streamWriter()).isEqualTo(WriterBenchmark.ITEMS);
