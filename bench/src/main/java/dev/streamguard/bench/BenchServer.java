@@ -65,6 +65,14 @@ public class BenchServer {
 		}
 
 
+		/** One event a second per stream, carrying the time it was sent. */
+		@GetMapping(path = "/bench/ticks", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+		Flux<String> ticks() {
+			return Flux.interval(java.time.Duration.ofSeconds(1))
+				.onBackpressureLatest()
+				.map((tick) -> Long.toString(System.currentTimeMillis()));
+		}
+
 		/** An endless stream of freshly allocated chunks, as real data would be. */
 		@GetMapping(path = "/bench/fresh", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
 		Flux<DataBuffer> fresh(@RequestParam(defaultValue = "8192") int chunk) {

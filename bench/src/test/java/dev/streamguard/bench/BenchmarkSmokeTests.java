@@ -35,6 +35,17 @@ class BenchmarkSmokeTests {
 	}
 
 	@Test
+	void fanOutBenchmarkMeasuresHeapLatencyAndCpu() throws Exception {
+		FanOutBenchmark.Result result = FanOutBenchmark.run(50, 3);
+		for (FanOutBenchmark.Variant variant : new FanOutBenchmark.Variant[] { result.guarded(), result.unguarded() }) {
+			assertThat(variant.heapPerStream()).isFinite();
+			assertThat(variant.p99()).isNotNegative();
+			assertThat(variant.cpu()).isPositive();
+		}
+		assertThat(result.report()).contains("guardOverhead=");
+	}
+
+	@Test
 	void writerBenchmarkDeliversEveryItemAndProducesScores() throws Exception {
 		WriterBenchmark benchmark = new WriterBenchmark();
 		assertThat(benchmark.streamWriter()).isEqualTo(WriterBenchmark.ITEMS);

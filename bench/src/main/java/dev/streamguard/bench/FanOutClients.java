@@ -1,0 +1,80 @@
+package dev.streamguard.bench;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The clients of the fan-out benchmark, in a process of their own: N SSE connections read by one
+ * selector; each event's data is the server's send time, so the delivery latency is measured on
+ * the same clock.
+ */
+public final class FanOutClients {
+
+	private FanOutClients() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		int port = Integer.parseInt(args[0]);
+		int clients = Integer.parseInt(args[1]);
+		int seconds = Integer.parseInt(args[2]);
+		byte[] request = "GET /bench/ticks HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
+			.getBytes(StandardCharsets.US_ASCII);
+		List<SocketChannel> channels = new ArrayList<>();
+		long[] latencies = new long[clients * (seconds + 2)];
+		int count = 0;
+		try (Selector selector = Selector.open()) {
+			for (int i = 0; i < clients; i++) {
+				SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+				channel.write(ByteBuffer.wrap(request));
+				channel.configureBlocking(false);
+				channel.register(selector, SelectionKey.OP_READ);
+				channels.add(channel);
+			}
+			System.out.println("CONNECTED " + clients);
+			System.out.flush();
+			ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
+			long end = System.nanoTime() + seconds * 1_000_000_000L;
+			while (System.nanoTime() < end) {
+				selector.select(100);
+				for (SelectionKey key : selector.selectedKeys()) {
+					buffer.clear();
+					int n = ((SocketChannel) key.channel()).read(buffer);
+					long now = System.currentTimeMillis();
+					if (n <= 0) {
+						continue;
+					}
+					String text = new String(buffer.array(), 0, n, StandardCharsets.US_ASCII);
+					for (int at = text.indexOf("data:"); at >= 0; at = text.indexOf("data:", at + 5)) {
+						int eol = text.indexOf('\n', at);
+						if (eol > at + 5 && count < latencies.length) {
+							latencies[count++] = now - Long.parseLong(text.substring(at + 5, eol).trim());
+						}
+					}
+				}
+				selector.selectedKeys().clear();
+			}
+		}
+		finally {
+			for (SocketChannel channel : channels) {
+				channel.close();
+			}
+		}
+		long[] sorted = Arrays.copyOf(latencies, count);
+		Arrays.sort(sorted);
+		System.out.println(String.format(Locale.ROOT, "LATENCY events=%d p50=%d p99=%d max=%d", count,
+				percentile(sorted, 0.50), percentile(sorted, 0.99), (count > 0) ? sorted[count - 1] : -1));
+	}
+
+	private static long percentile(long[] sorted, double p) {
+		return (sorted.length == 0) ? -1 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
+	}
+
+}
