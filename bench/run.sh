@@ -11,6 +11,7 @@ out=$(mktemp)
 java -cp "$cp" dev.streamguard.bench.ThroughputBenchmark "$size" "$rounds" | tee "$out"
 java -cp "$cp" dev.streamguard.bench.SlowReaderBenchmark 1000 20 | tee -a "$out"
 java -cp "$cp" dev.streamguard.bench.FanOutBenchmark 10000 30 | tee -a "$out"
+java -cp "$cp" dev.streamguard.bench.DeadPeerBenchmark 50 20 | tee -a "$out"   # needs root and iproute2
 java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s | tee -a "$out"
 {
   echo "# Benchmark results"
@@ -20,7 +21,7 @@ java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r), $(java -version 2>&1 | head -1)"
   echo
   echo '```'
-  grep -E "^throughput|^slow-readers|^fan-out|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
+  grep -E "^throughput|^slow-readers|^fan-out|^dead-peer|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
   echo '```'
 } > bench/RESULTS.md
 echo "Wrote bench/RESULTS.md"

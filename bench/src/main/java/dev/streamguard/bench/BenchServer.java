@@ -47,13 +47,16 @@ public class BenchServer {
 	}
 
 	@RestController
-	static class Streams {
+	public static class Streams {
 
 		private final byte[] chunk = new byte[CHUNK];
 
+		/** When each bulk stream's upstream ended, for the dead-peer benchmark. */
+		final java.util.Queue<Long> finished = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
 		@GetMapping(path = "/bench/bulk", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
 		Flux<DataBuffer> bulk(@RequestParam long size) {
-			return Flux.generate(() -> 0L, (sent, sink) -> {
+			return Flux.<DataBuffer, Long>generate(() -> 0L, (sent, sink) -> {
 				if (sent >= size) {
 					sink.complete();
 					return sent;
@@ -61,7 +64,7 @@ public class BenchServer {
 				int length = (int) Math.min(CHUNK, size - sent);
 				sink.next(DefaultDataBufferFactory.sharedInstance.wrap(java.nio.ByteBuffer.wrap(this.chunk, 0, length)));
 				return sent + length;
-			});
+			}).doFinally((signal) -> this.finished.add(System.nanoTime()));
 		}
 
 

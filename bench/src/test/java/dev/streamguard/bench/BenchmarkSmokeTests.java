@@ -46,6 +46,13 @@ class BenchmarkSmokeTests {
 	}
 
 	@Test
+	void deadPeerBenchmarkTimesTheReleases() throws Exception {
+		DeadPeerBenchmark.Result result = DeadPeerBenchmark.run(3, java.time.Duration.ofSeconds(5));
+		assertThat(result.guarded().releases()).allSatisfy((millis) -> assertThat(millis).isNotNegative());
+		assertThat(result.report()).startsWith("dead-peer peers=3");
+	}
+
+	@Test
 	void writerBenchmarkDeliversEveryItemAndProducesScores() throws Exception {
 		WriterBenchmark benchmark = new WriterBenchmark();
 		assertThat(benchmark.streamWriter()).isEqualTo(WriterBenchmark.ITEMS);
