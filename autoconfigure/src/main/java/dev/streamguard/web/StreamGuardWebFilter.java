@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
 
+import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.StreamAdmission;
 import dev.streamguard.stream.StreamAdmission.Admission;
 import dev.streamguard.stream.StreamPolicy;
@@ -60,7 +61,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	private static final String UNKNOWN_ROUTE = "UNKNOWN";
 
 	/** Stands for a stream that was refused by a later admission and so never started. */
-	private static final dev.streamguard.stream.LiveStream NEVER_STARTED = NeverStarted.INSTANCE;
+	private static final LiveStream NEVER_STARTED = NeverStarted.INSTANCE;
 
 	private static final boolean REACTOR_NETTY_PRESENT = ClassUtils.isPresent("reactor.netty.NettyOutbound",
 			StreamGuardWebFilter.class.getClassLoader());
