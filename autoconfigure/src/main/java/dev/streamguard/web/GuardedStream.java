@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -33,6 +34,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
+import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
 
@@ -388,18 +390,30 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	 * Track the transport's write of this stream's body: the stream is COMPLETED only once
 	 * everything was written, and a failed write ends it for the connection's reason.
 	 */
-	Mono<Void> track(Mono<Void> write) {
+	Mono<Void> track(Mono<Void> write, @Nullable Mono<Void> exchangeDone) {
 		this.awaitWritten = true;
-		return write.doOnSubscribe((subscription) -> this.registry.responseOpened())
-			.doOnSuccess((done) -> onWritten())
-			.doOnError(this::onTransportFailure)
-			.doFinally((signal) -> {
+		AtomicBoolean open = new AtomicBoolean();
+		Runnable closed = () -> {
+			if (open.compareAndSet(true, false)) {
 				this.registry.responseClosed();
-				if (!this.started) {
-					// The body was never subscribed: nothing else will release what was admitted.
-					release();
-				}
-			});
+			}
+		};
+		return write.doOnSubscribe((subscription) -> {
+			open.set(true);
+			this.registry.responseOpened();
+			if (exchangeDone != null) {
+				// The response's last bytes (the terminating chunk) are written after the body.
+				exchangeDone.subscribe(null, (ex) -> closed.run(), closed::run);
+			}
+		}).doOnSuccess((done) -> onWritten()).doOnError(this::onTransportFailure).doFinally((signal) -> {
+			if (exchangeDone == null || signal != SignalType.ON_COMPLETE) {
+				closed.run();
+			}
+			if (!this.started) {
+				// The body was never subscribed: nothing else will release what was admitted.
+				release();
+			}
+		});
 	}
 
 	/**

@@ -176,6 +176,22 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	}
 
 	/**
+	 * Return what completes once the server has finished the exchange, its last bytes written.
+	 */
+	private static @Nullable Mono<Void> exchangeDone(ServerHttpResponse response) {
+		if (!REACTOR_NETTY_PRESENT) {
+			return null;
+		}
+		Object nativeResponse = ServerHttpResponseDecorator.getNativeResponse(response);
+		if (nativeResponse instanceof NettyOutbound outbound) {
+			List<Mono<Void>> done = new ArrayList<>(1);
+			outbound.withConnection((connection) -> done.add(connection.onTerminate()));
+			return done.isEmpty() ? null : done.get(0);
+		}
+		return null;
+	}
+
+	/**
 	 * Response decorator that guards the body of streaming responses.
 	 */
 	private final class GuardedResponse extends ServerHttpResponseDecorator {
@@ -221,7 +237,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape, policy);
 			stream.admitted((StreamAdmission.Admitted) admission);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
-			return stream.track(write.apply(stream));
+			return stream.track(write.apply(stream), exchangeDone(getDelegate()));
 		}
 
 	}
