@@ -45,6 +45,11 @@ class StreamDrainTests {
 				.block();
 			bodies.forEach(Mono::subscribe);
 			Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> server.registry().size() == clients);
+			// Every response committed (its first event on the wire): a stream still waiting for its
+			// first element has not sent its headers yet.
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(30))
+				.until(() -> server.registry().streams().stream().allMatch((stream) -> stream.bytesSent() > 0));
 			RecordingListener listener = server.listener();
 			Probe probe = server.probe();
 			long stopping = System.nanoTime();
