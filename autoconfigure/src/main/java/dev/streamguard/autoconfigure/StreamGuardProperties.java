@@ -707,8 +707,10 @@ public class StreamGuardProperties implements Validator {
 		private Duration userTimeout = Duration.ofSeconds(30);
 
 		/**
-		 * How long a new connection may take to send its first request's headers before it is
-		 * closed (slowloris). Zero disables. Between requests, server.netty.idle-timeout applies.
+		 * How long a request's headers may take to arrive before the connection is closed
+		 * (slowloris): from a new connection's accept, and from the first byte of each later
+		 * request on a persistent one. Zero disables. An idle persistent connection is left to
+		 * server.netty.idle-timeout.
 		 */
 		private Duration requestHeaderTimeout = Duration.ofSeconds(10);
 

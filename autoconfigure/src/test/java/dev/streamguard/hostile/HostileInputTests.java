@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.streamguard.stream.StreamGate;
 import dev.streamguard.test.RawHttp;
@@ -146,6 +148,87 @@ class HostileInputTests {
 			.functionCounter()
 			.count()).isPositive();
 		assertHealthyAndNothingLeaked();
+	}
+
+	@Test
+	void slowlorisOnAPersistentConnectionIsClosedAtTheNextRequestsHeaderDeadline() throws Exception {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+			socket.setSoTimeout(5000);
+			OutputStream out = socket.getOutputStream();
+			InputStream in = socket.getInputStream();
+			byte[] request = "GET /streams/nope HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+			out.write(request);
+			assertThat(readResponseHead(in)).startsWith("HTTP/1.1 404");
+			// Quiet for longer than the deadline between two requests: the connection stays usable.
+			Thread.sleep(2500);
+			out.write(request);
+			assertThat(readResponseHead(in)).startsWith("HTTP/1.1 404");
+			long start = System.nanoTime();
+			boolean closed = false;
+			try {
+				for (int i = 0; i < 60 && !closed; i++) {
+					out.write(request[i % (request.length - 4)]);
+					out.flush();
+					Thread.sleep(100);
+				}
+				closed = in.read() < 0;
+			}
+			catch (SocketException ex) {
+				closed = true;
+			}
+			assertThat(closed).as("connection closed while its third request trickled in").isTrue();
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(1500),
+					Duration.ofSeconds(4));
+		}
+		assertHealthyAndNothingLeaked();
+	}
+
+	@Test
+	void aRequestPipelinedBehindALiveStreamDoesNotEndTheStreamAtTheHeaderDeadline() throws Exception {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+			socket.setSoTimeout(5000);
+			OutputStream out = socket.getOutputStream();
+			InputStream in = socket.getInputStream();
+			out.write("GET /test/sse/ticks?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+			assertThat(in.read(new byte[4096])).isPositive();
+			// Complete, but held back by the server until the stream before it ends.
+			out.write("GET /streams/nope HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+			byte[] buffer = new byte[4096];
+			Awaitility.await()
+				.during(Duration.ofSeconds(3))
+				.atMost(Duration.ofSeconds(5))
+				.pollInterval(Duration.ofMillis(200))
+				.until(() -> in.read(buffer) > 0);
+		}
+		assertHealthyAndNothingLeaked();
+	}
+
+	/**
+	 * Read a response's head and its body (fixed length or chunked); return the head.
+	 */
+	private static String readResponseHead(InputStream in) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+			int b = in.read();
+			assertThat(b).as("response head complete").isNotNegative();
+			head.write(b);
+		}
+		String text = head.toString(StandardCharsets.ISO_8859_1);
+		Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(text);
+		if (length.find()) {
+			assertThat(in.readNBytes(Integer.parseInt(length.group(1)))).hasSize(Integer.parseInt(length.group(1)));
+		}
+		else {
+			ByteArrayOutputStream body = new ByteArrayOutputStream();
+			while (!body.toString(StandardCharsets.ISO_8859_1).endsWith("0\r\n\r\n")) {
+				int b = in.read();
+				assertThat(b).as("chunked body complete").isNotNegative();
+				body.write(b);
+			}
+		}
+		return text;
 	}
 
 	@Test
