@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and writes bench/RESULTS.md. Usage: ./bench/run.sh [bytes-per-stream] [rounds]
+# Runs the benchmarks and writes bench/RESULTS.md and its chart, bench/results.png. Usage: ./bench/run.sh [bytes-per-stream] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-8589934592}
@@ -23,5 +23,8 @@ java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -
   echo '```'
   grep -E "^throughput|^slow-readers|^fan-out|^dead-peer|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
   echo '```'
+  echo
+  echo '![Benchmark chart](results.png)'
 } > bench/RESULTS.md
-echo "Wrote bench/RESULTS.md"
+java -cp "$cp" dev.streamguard.bench.ResultsChart bench/RESULTS.md bench/results.png
+echo "Wrote bench/RESULTS.md and bench/results.png"
