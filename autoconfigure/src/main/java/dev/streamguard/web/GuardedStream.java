@@ -7,12 +7,13 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.Supplier;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.StreamAdmission;
@@ -72,6 +73,21 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	private static final AtomicReferenceFieldUpdater<GuardedStream, TerminationReason> REASON = AtomicReferenceFieldUpdater
 		.newUpdater(GuardedStream.class, TerminationReason.class, "reason");
 
+	@SuppressWarnings("rawtypes")
+	private static final AtomicReferenceFieldUpdater<GuardedStream, StreamAdmission.Admitted> ADMISSION = AtomicReferenceFieldUpdater
+		.newUpdater(GuardedStream.class, StreamAdmission.Admitted.class, "admission");
+
+	@SuppressWarnings("rawtypes")
+	private static final AtomicLongFieldUpdater<GuardedStream> BYTES = AtomicLongFieldUpdater
+		.newUpdater(GuardedStream.class, "bytes");
+
+	@SuppressWarnings("rawtypes")
+	private static final AtomicLongFieldUpdater<GuardedStream> WINDOW_FULL = AtomicLongFieldUpdater
+		.newUpdater(GuardedStream.class, "windowFull");
+
+	/** The water marks of the last stream that started, shared by streams of the same window. */
+	private static volatile @Nullable WriteBufferWaterMark lastWaterMark;
+
 	private final String id;
 
 	private final String route;
@@ -94,9 +110,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private final @Nullable ChannelWatcher watcher;
 
-	private final AtomicLong bytes = new AtomicLong();
+	private volatile long bytes;
 
-	private volatile Instant startedAt = Instant.now();
+	private volatile long startedAtMillis = System.currentTimeMillis();
 
 	private volatile long startNanos = System.nanoTime();
 
@@ -108,7 +124,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private volatile @Nullable Throwable transportFailure;
 
-	private volatile @Nullable Disposable ticker;
+	// The ticker: a task on the connection's event loop, or a Reactor task without a connection.
+	private volatile @Nullable Future<?> tickOnEventLoop;
+
+	private volatile @Nullable Disposable tickElsewhere;
 
 	private @Nullable CoreSubscriber<? super T> actual;
 
@@ -117,7 +136,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private boolean upstreamPending;
 
-	private final ArrayDeque<T> parked = new ArrayDeque<>(PARK_CAPACITY);
+	// Allocated on first use: most streams never park an element.
+	private @Nullable ArrayDeque<T> parked;
 
 	private boolean completeAfterParked;
 
@@ -125,7 +145,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private volatile boolean awaitWritten;
 
-	private final AtomicReference<StreamAdmission.@Nullable Admitted> admission = new AtomicReference<>();
+	private volatile StreamAdmission.@Nullable Admitted admission;
 
 	private volatile StreamAdmission.@Nullable Admitted firstElementListener;
 
@@ -146,7 +166,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private volatile @Nullable TcpInfo lastTcpInfo;
 
-	private final AtomicLong windowFull = new AtomicLong();
+	private volatile long windowFull;
 
 	// Send-rate sample, written by the ticker.
 	private long rateSampleNanos;
@@ -194,16 +214,14 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			this.actual = actual;
 		}
 		long now = System.nanoTime();
-		this.startedAt = Instant.now();
+		this.startedAtMillis = System.currentTimeMillis();
 		this.startNanos = now;
 		this.started = true;
 		this.lastEmitNanos = now;
 		this.lastProgressNanos = now;
 		Channel channel = this.channel;
 		if (channel != null) {
-			channel.config()
-				.setWriteBufferWaterMark(new WriteBufferWaterMark((int) this.policy.windowLow().toBytes(),
-						(int) this.policy.windowHigh().toBytes()));
+			channel.config().setWriteBufferWaterMark(waterMark(this.policy));
 			Objects.requireNonNull(this.watcher).attach(this);
 		}
 		this.registry.register(this);
@@ -211,14 +229,25 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			logger.debug(logPrefix() + "Stream started on " + this.route + " (" + this.mediaType + ")");
 		}
 		actual.onSubscribe(this);
-		this.ticker = startTicker();
+		startTicker();
 		if (channel != null && !channel.isActive()) {
 			onConnectionClosed();
 		}
 		source.subscribe(this);
 	}
 
-	private @Nullable Disposable startTicker() {
+	private static WriteBufferWaterMark waterMark(StreamPolicy policy) {
+		int low = (int) policy.windowLow().toBytes();
+		int high = (int) policy.windowHigh().toBytes();
+		WriteBufferWaterMark last = lastWaterMark;
+		if (last == null || last.low() != low || last.high() != high) {
+			last = new WriteBufferWaterMark(low, high);
+			lastWaterMark = last;
+		}
+		return last;
+	}
+
+	private void startTicker() {
 		long shortest = Long.MAX_VALUE;
 		for (Duration limit : new Duration[] { this.policy.stallTimeout(), this.policy.idleTimeout(),
 				this.policy.firstElementTimeout(), this.policy.maxDuration(),
@@ -229,16 +258,34 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		}
 		Channel channel = this.channel;
 		if (shortest == Long.MAX_VALUE && channel == null) {
-			return null;
+			return;
 		}
 		// With a connection the ticker always runs: it watches progress and the kernel's view
 		// of a blocked connection, which name the reason when the connection goes away.
 		long period = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, shortest / 10));
 		if (channel != null) {
-			var future = channel.eventLoop().scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
-			return () -> future.cancel(false);
+			this.tickOnEventLoop = channel.eventLoop()
+				.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
 		}
-		return Schedulers.parallel().schedulePeriodically(this::tick, period, period, TimeUnit.NANOSECONDS);
+		else {
+			this.tickElsewhere = Schedulers.parallel()
+				.schedulePeriodically(this::tick, period, period, TimeUnit.NANOSECONDS);
+		}
+		if (this.reason != null) {
+			// Ended while the ticker was being started.
+			stopTicker();
+		}
+	}
+
+	private void stopTicker() {
+		Future<?> tick = this.tickOnEventLoop;
+		if (tick != null) {
+			tick.cancel(false);
+		}
+		Disposable elsewhere = this.tickElsewhere;
+		if (elsewhere != null) {
+			elsewhere.dispose();
+		}
 	}
 
 	// Upstream side
@@ -267,17 +314,33 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 				return;
 			}
 			first = this.elements++ == 0;
-			if (this.demand > 0 && this.parked.isEmpty()) {
+			if (this.demand > 0 && parkedCount() == 0) {
 				deliver(element);
 			}
 			else {
-				this.parked.add(element);
+				park(element);
 			}
 		}
 		if (first) {
 			firstElement();
 		}
 		requestMore();
+	}
+
+	// Guarded by "this".
+	private int parkedCount() {
+		ArrayDeque<T> parked = this.parked;
+		return (parked != null) ? parked.size() : 0;
+	}
+
+	// Guarded by "this".
+	private void park(T element) {
+		ArrayDeque<T> parked = this.parked;
+		if (parked == null) {
+			parked = new ArrayDeque<>(PARK_CAPACITY);
+			this.parked = parked;
+		}
+		parked.add(element);
 	}
 
 	private void deliver(T element) {
@@ -318,7 +381,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		// Otherwise the stream is COMPLETED once the transport has written everything
 		// (onWritten), and ends for the connection's reason if it goes away before.
 		synchronized (this) {
-			if (!this.parked.isEmpty()) {
+			if (parkedCount() > 0) {
 				// Completes once the parked elements are delivered.
 				this.completeAfterParked = true;
 				return;
@@ -334,10 +397,11 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (Operators.validate(n)) {
 			synchronized (this) {
 				this.demand = Operators.addCap(this.demand, n);
-				while (this.demand > 0 && !this.parked.isEmpty() && !this.downstreamDone) {
-					deliver(this.parked.poll());
+				ArrayDeque<T> parked = this.parked;
+				while (parked != null && this.demand > 0 && !parked.isEmpty() && !this.downstreamDone) {
+					deliver(parked.poll());
 				}
-				if (this.completeAfterParked && this.parked.isEmpty() && !this.downstreamDone) {
+				if (this.completeAfterParked && parkedCount() == 0 && !this.downstreamDone) {
 					this.downstreamDone = true;
 					Objects.requireNonNull(this.actual).onComplete();
 				}
@@ -377,7 +441,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	void onWritabilityChanged() {
 		Channel channel = this.channel;
 		if (channel != null && !channel.isWritable()) {
-			this.windowFull.incrementAndGet();
+			WINDOW_FULL.incrementAndGet(this);
 		}
 		requestMore();
 	}
@@ -388,32 +452,23 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	/**
 	 * Track the transport's write of this stream's body: the stream is COMPLETED only once
-	 * everything was written, and a failed write ends it for the connection's reason.
+	 * everything was written, and a failed write ends it for the connection's reason. The
+	 * response counts as open in the registry until the exchange has written its last bytes.
+	 * @param write the transport's write
+	 * @param exchangeDone what completes once the exchange has written its last bytes (the
+	 * terminating chunk comes after the body), asked for when the body is written; it may
+	 * return {@code null} when the server does not tell
 	 */
-	Mono<Void> track(Mono<Void> write, @Nullable Mono<Void> exchangeDone) {
+	Mono<Void> track(Mono<Void> write, Supplier<@Nullable Mono<Void>> exchangeDone) {
 		this.awaitWritten = true;
-		AtomicBoolean open = new AtomicBoolean();
-		Runnable closed = () -> {
-			if (open.compareAndSet(true, false)) {
-				this.registry.responseClosed();
+		return new Mono<>() {
+
+			@Override
+			public void subscribe(CoreSubscriber<? super Void> actual) {
+				write.subscribe(new WriteTracker(actual, exchangeDone));
 			}
+
 		};
-		return write.doOnSubscribe((subscription) -> {
-			open.set(true);
-			this.registry.responseOpened();
-			if (exchangeDone != null) {
-				// The response's last bytes (the terminating chunk) are written after the body.
-				exchangeDone.subscribe(null, (ex) -> closed.run(), closed::run);
-			}
-		}).doOnSuccess((done) -> onWritten()).doOnError(this::onTransportFailure).doFinally((signal) -> {
-			if (exchangeDone == null || signal != SignalType.ON_COMPLETE) {
-				closed.run();
-			}
-			if (!this.started) {
-				// The body was never subscribed: nothing else will release what was admitted.
-				release();
-			}
-		});
 	}
 
 	/**
@@ -421,12 +476,12 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	 * stream never starts).
 	 */
 	void admitted(StreamAdmission.Admitted admitted) {
-		this.admission.set(admitted);
+		this.admission = admitted;
 		this.firstElementListener = admitted;
 	}
 
 	private void release() {
-		StreamAdmission.Admitted admitted = this.admission.getAndSet(null);
+		StreamAdmission.Admitted admitted = ADMISSION.getAndSet(this, null);
 		if (admitted != null) {
 			try {
 				admitted.onEnd().accept(this);
@@ -464,7 +519,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	}
 
 	void addBytes(long count) {
-		this.bytes.addAndGet(count);
+		BYTES.addAndGet(this, count);
 	}
 
 	private TerminationReason classifyConnectionEnd() {
@@ -493,7 +548,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		Subscription s;
 		synchronized (this) {
 			s = this.upstream;
-			if (s == null || this.reason != null || this.upstreamPending || this.parked.size() >= PARK_CAPACITY
+			if (s == null || this.reason != null || this.upstreamPending || parkedCount() >= PARK_CAPACITY
 					|| !windowHasRoom()) {
 				return;
 			}
@@ -548,7 +603,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	private void sampleRate(long now) {
 		long elapsed = now - this.rateSampleNanos;
 		if (elapsed >= TimeUnit.SECONDS.toNanos(1)) {
-			long flushed = this.bytes.get() - pendingBytes();
+			long flushed = this.bytes - pendingBytes();
 			this.sendRate = (this.rateSampleNanos == 0) ? 0
 					: (flushed - this.rateSampleBytes) * TimeUnit.SECONDS.toNanos(1) / elapsed;
 			this.rateSampleNanos = now;
@@ -569,7 +624,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (channel == null) {
 			return false;
 		}
-		long flushed = this.bytes.get() - pendingBytes();
+		long flushed = this.bytes - pendingBytes();
 		if (flushed != this.lastFlushed || channel.isWritable()) {
 			this.lastFlushed = flushed;
 			this.lastProgressNanos = now;
@@ -590,14 +645,15 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		}
 		this.demand--;
 		this.lastEmitNanos = System.nanoTime();
-		this.bytes.addAndGet(frame.length);
+		BYTES.addAndGet(this, frame.length);
 		this.actual.onNext(this.shape.of(this.bufferFactory.wrap(frame)));
 		return true;
 	}
 
 	private synchronized void discardParked() {
 		if (this.reason != TerminationReason.COMPLETED) {
-			for (T element; (element = this.parked.poll()) != null;) {
+			ArrayDeque<T> parked = this.parked;
+			for (T element; parked != null && (element = parked.poll()) != null;) {
 				this.shape.discard(element);
 			}
 		}
@@ -625,10 +681,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			return false;
 		}
 		this.endNanos = System.nanoTime();
-		Disposable ticker = this.ticker;
-		if (ticker != null) {
-			ticker.dispose();
-		}
+		stopTicker();
 		if (origin != Origin.UPSTREAM && !this.upstreamCompleted) {
 			Operators.terminate(UPSTREAM, this);
 		}
@@ -662,7 +715,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 				if (!emitOwn(last) && !this.downstreamDone) {
 					// No demand yet (WebFlux asks for more only once the response is committed):
 					// the frame waits for it, and the response completes after it.
-					this.parked.add(this.shape.of(this.bufferFactory.wrap(last)));
+					park(this.shape.of(this.bufferFactory.wrap(last)));
 					this.completeAfterParked = true;
 					return;
 				}
@@ -719,7 +772,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public Instant startedAt() {
-		return this.startedAt;
+		return Instant.ofEpochMilli(this.startedAtMillis);
 	}
 
 	@Override
@@ -735,7 +788,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public long bytesSent() {
-		return this.bytes.get();
+		return this.bytes;
 	}
 
 	@Override
@@ -745,7 +798,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public long windowFullCount() {
-		return this.windowFull.get();
+		return this.windowFull;
 	}
 
 	@Override
@@ -793,6 +846,92 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	@Override
 	public String toString() {
 		return "LiveStream[id=" + this.id + ", route=" + this.route + ", state=" + state() + "]";
+	}
+
+	/**
+	 * Follows the transport's write of the body, in one subscriber.
+	 */
+	private final class WriteTracker implements CoreSubscriber<Void>, Subscription {
+
+		private final CoreSubscriber<? super Void> actual;
+
+		private final Supplier<@Nullable Mono<Void>> exchangeDone;
+
+		private final AtomicBoolean open = new AtomicBoolean();
+
+		private @Nullable Subscription subscription;
+
+		WriteTracker(CoreSubscriber<? super Void> actual, Supplier<@Nullable Mono<Void>> exchangeDone) {
+			this.actual = actual;
+			this.exchangeDone = exchangeDone;
+		}
+
+		@Override
+		public Context currentContext() {
+			return this.actual.currentContext();
+		}
+
+		@Override
+		public void onSubscribe(Subscription s) {
+			if (Operators.validate(this.subscription, s)) {
+				this.subscription = s;
+				this.open.set(true);
+				GuardedStream.this.registry.responseOpened();
+				this.actual.onSubscribe(this);
+			}
+		}
+
+		@Override
+		public void onNext(Void nothing) {
+		}
+
+		@Override
+		public void onComplete() {
+			onWritten();
+			Mono<Void> done = this.exchangeDone.get();
+			if (done != null) {
+				done.subscribe(null, (ex) -> closeResponse(), this::closeResponse);
+			}
+			else {
+				closeResponse();
+			}
+			this.actual.onComplete();
+			releaseIfNeverStarted();
+		}
+
+		@Override
+		public void onError(Throwable failure) {
+			onTransportFailure(failure);
+			this.actual.onError(failure);
+			closeResponse();
+			releaseIfNeverStarted();
+		}
+
+		@Override
+		public void request(long n) {
+			Objects.requireNonNull(this.subscription).request(n);
+		}
+
+		@Override
+		public void cancel() {
+			Objects.requireNonNull(this.subscription).cancel();
+			closeResponse();
+			releaseIfNeverStarted();
+		}
+
+		private void closeResponse() {
+			if (this.open.compareAndSet(true, false)) {
+				GuardedStream.this.registry.responseClosed();
+			}
+		}
+
+		private void releaseIfNeverStarted() {
+			if (!GuardedStream.this.started) {
+				// The body was never subscribed: nothing else will release what was admitted.
+				release();
+			}
+		}
+
 	}
 
 	private enum Origin {

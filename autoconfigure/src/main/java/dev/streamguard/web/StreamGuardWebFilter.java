@@ -74,7 +74,11 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	private final List<MediaType> mediaTypes;
 
-	private final Duration reconnectDelay;
+	private final GuardedStream.FinalFrames serverSentEventFrames;
+
+	private final GuardedStream.FinalFrames ndjsonFrames = GuardedStream.FinalFrames.ndjson(false);
+
+	private final GuardedStream.FinalFrames ndjsonHeartbeatFrames = GuardedStream.FinalFrames.ndjson(true);
 
 	/**
 	 * Create a filter.
@@ -91,7 +95,8 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		this.policies = Objects.requireNonNull(policies, "policies");
 		this.admissions = List.copyOf(admissions);
 		this.mediaTypes = List.copyOf(mediaTypes);
-		this.reconnectDelay = Objects.requireNonNull(reconnectDelay, "reconnectDelay");
+		this.serverSentEventFrames = GuardedStream.FinalFrames
+			.serverSentEvents(Objects.requireNonNull(reconnectDelay, "reconnectDelay"));
 	}
 
 	@Override
@@ -119,13 +124,21 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	<T> GuardedStream<T> open(ServerWebExchange exchange, ServerHttpResponse response, MediaType contentType,
 			BodyShape<T> shape, StreamPolicy policy) {
 		GuardedStream.FinalFrames frames = null;
+		String mediaType;
 		if (MediaType.TEXT_EVENT_STREAM.equalsTypeAndSubtype(contentType)) {
-			frames = GuardedStream.FinalFrames.serverSentEvents(this.reconnectDelay);
+			frames = this.serverSentEventFrames;
+			mediaType = MediaType.TEXT_EVENT_STREAM_VALUE;
 		}
 		else if (MediaType.APPLICATION_NDJSON.equalsTypeAndSubtype(contentType)) {
-			frames = GuardedStream.FinalFrames.ndjson(policy.ndjsonHeartbeat());
+			frames = policy.ndjsonHeartbeat() ? this.ndjsonHeartbeatFrames : this.ndjsonFrames;
+			mediaType = MediaType.APPLICATION_NDJSON_VALUE;
 		}
-		String mediaType = contentType.getType() + "/" + contentType.getSubtype();
+		else if (MediaType.APPLICATION_OCTET_STREAM.equalsTypeAndSubtype(contentType)) {
+			mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE;
+		}
+		else {
+			mediaType = contentType.getType() + "/" + contentType.getSubtype();
+		}
 		return new GuardedStream<>(UUID.randomUUID().toString(), route(exchange), mediaType,
 				exchange.getRequest().getRemoteAddress(), policy, this.registry, shape, frames,
 				response.bufferFactory(), channel(response));
@@ -237,7 +250,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape, policy);
 			stream.admitted((StreamAdmission.Admitted) admission);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
-			return stream.track(write.apply(stream), exchangeDone(getDelegate()));
+			return stream.track(write.apply(stream), () -> exchangeDone(getDelegate()));
 		}
 
 	}

@@ -82,6 +82,7 @@ class ResilienceTests {
 			reset.reset();
 			assertReason(server, TerminationReason.CLIENT_CLOSED);
 			Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> available(bulkhead) == 2);
+			assertNoResponseLeftOpen(server);
 		}
 	}
 
@@ -100,6 +101,7 @@ class ResilienceTests {
 			Ended ended = server.listener().awaitEnd(Duration.ofSeconds(6));
 			assertThat(ended.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
 			Awaitility.await().atMost(Duration.ofSeconds(1)).until(() -> available(bulkhead) == 2);
+			assertNoResponseLeftOpen(server);
 		}
 	}
 
@@ -123,7 +125,15 @@ class ResilienceTests {
 			assertThat(available(bulkhead)).isEqualTo(8);
 			assertThat(server.context().getBean(StreamGate.class).isSaturated()).isFalse();
 			assertThat(server.probe().finishes()).isEqualTo(1000 - refused);
+			assertNoResponseLeftOpen(server);
 		}
+	}
+
+	/**
+	 * Every streaming response counts as open until its exchange ends; a drain waits for them.
+	 */
+	private static void assertNoResponseLeftOpen(TestServer server) {
+		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.registry().openResponses() == 0);
 	}
 
 	private static int cycle(TestServer server, int cycle) throws Exception {
