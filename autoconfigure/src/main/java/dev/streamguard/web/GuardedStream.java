@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,7 +48,7 @@ import org.springframework.core.io.buffer.DataBufferFactory;
  * connection's event loop and ends the stream exactly once, with exactly one reason,
  * cancelling the upstream at most once.
  */
-final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscription {
+final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscription, StreamTicker.Ticking {
 
 	private static final Log logger = LogFactory.getLog(GuardedStream.class);
 
@@ -124,9 +123,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private volatile @Nullable Throwable transportFailure;
 
-	// The ticker: a task on the connection's event loop, or a Reactor task without a connection.
-	private volatile @Nullable Future<?> tickOnEventLoop;
+	private final StreamTicker ticker;
 
+	// The ticker of a stream without a connection: a task of its own.
 	private volatile @Nullable Disposable tickElsewhere;
 
 	private @Nullable CoreSubscriber<? super T> actual;
@@ -177,7 +176,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	GuardedStream(String id, String route, String mediaType, @Nullable InetSocketAddress remoteAddress,
 			StreamPolicy policy, StreamRegistry registry, BodyShape<T> shape, @Nullable FinalFrames frames,
-			DataBufferFactory bufferFactory, @Nullable Channel channel) {
+			DataBufferFactory bufferFactory, @Nullable Channel channel, StreamTicker ticker) {
 		this.id = id;
 		this.route = route;
 		this.mediaType = mediaType;
@@ -188,6 +187,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		this.frames = shape.framed() ? frames : null;
 		this.bufferFactory = bufferFactory;
 		this.channel = channel;
+		this.ticker = ticker;
 		this.watcher = (channel != null) ? ChannelWatcher.install(channel) : null;
 	}
 
@@ -264,13 +264,12 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		// of a blocked connection, which name the reason when the connection goes away.
 		long period = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, shortest / 10));
 		if (channel != null) {
-			this.tickOnEventLoop = channel.eventLoop()
-				.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
+			// Leaves the event loop's shared ticker at the first tick after the stream ended.
+			this.ticker.register(channel.eventLoop(), period, this);
+			return;
 		}
-		else {
-			this.tickElsewhere = Schedulers.parallel()
-				.schedulePeriodically(this::tick, period, period, TimeUnit.NANOSECONDS);
-		}
+		this.tickElsewhere = Schedulers.parallel()
+			.schedulePeriodically(this::tick, period, period, TimeUnit.NANOSECONDS);
 		if (this.reason != null) {
 			// Ended while the ticker was being started.
 			stopTicker();
@@ -278,10 +277,6 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	}
 
 	private void stopTicker() {
-		Future<?> tick = this.tickOnEventLoop;
-		if (tick != null) {
-			tick.cancel(false);
-		}
 		Disposable elsewhere = this.tickElsewhere;
 		if (elsewhere != null) {
 			elsewhere.dispose();
@@ -565,31 +560,36 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	// Timers, on the connection's event loop
 
-	private void tick() {
+	/**
+	 * Check the stream's timers, on the connection's event loop.
+	 * @return whether the stream is still live
+	 */
+	@Override
+	public boolean tick() {
 		if (this.reason != null) {
-			return;
+			return false;
 		}
 		long now = System.nanoTime();
 		sampleRate(now);
 		StreamPolicy policy = this.policy;
 		if (expired(policy.maxDuration(), now - this.startNanos)) {
 			end(TerminationReason.MAX_DURATION);
-			return;
+			return false;
 		}
 		boolean first = this.elements == 0;
 		if (first && expired(policy.firstElementTimeout(), now - this.startNanos)) {
 			end(TerminationReason.FIRST_ELEMENT_TIMEOUT);
-			return;
+			return false;
 		}
 		if ((!first || policy.firstElementTimeout() == null) && waitingForUpstream()
 				&& expired(policy.idleTimeout(), now - this.lastDemandNanos)) {
 			end(TerminationReason.IDLE_TIMEOUT);
-			return;
+			return false;
 		}
 		if (stalled(now)) {
 			TcpInfo info = this.lastTcpInfo;
 			end((info != null && info.peerSilent()) ? TerminationReason.PEER_UNRESPONSIVE : TerminationReason.STALLED);
-			return;
+			return false;
 		}
 		FinalFrames frames = this.frames;
 		if (frames != null && expired(policy.heartbeatInterval(), now - this.lastEmitNanos)) {
@@ -598,6 +598,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 				emitOwn(heartbeat);
 			}
 		}
+		return true;
 	}
 
 	private void sampleRate(long now) {

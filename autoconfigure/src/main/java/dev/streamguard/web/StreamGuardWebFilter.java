@@ -74,6 +74,8 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	private final List<MediaType> mediaTypes;
 
+	private final StreamTicker ticker = new StreamTicker();
+
 	private final GuardedStream.FinalFrames serverSentEventFrames;
 
 	private final GuardedStream.FinalFrames ndjsonFrames = GuardedStream.FinalFrames.ndjson(false);
@@ -141,7 +143,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		}
 		return new GuardedStream<>(UUID.randomUUID().toString(), route(exchange), mediaType,
 				exchange.getRequest().getRemoteAddress(), policy, this.registry, shape, frames,
-				response.bufferFactory(), channel(response));
+				response.bufferFactory(), channel(response), this.ticker);
 	}
 
 	/**

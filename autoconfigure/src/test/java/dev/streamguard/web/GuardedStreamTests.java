@@ -108,7 +108,7 @@ class GuardedStreamTests {
 
 	private static GuardedStream<DataBuffer> newStream(StreamRegistry registry) {
 		return new GuardedStream<>("id", "/route", "application/octet-stream", null, POLICY, registry,
-				BodyShape.FLAT, null, DefaultDataBufferFactory.sharedInstance, null);
+				BodyShape.FLAT, null, DefaultDataBufferFactory.sharedInstance, null, new StreamTicker());
 	}
 
 }
