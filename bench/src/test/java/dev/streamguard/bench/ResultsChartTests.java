@@ -45,6 +45,13 @@ class ResultsChartTests {
 	}
 
 	@Test
+	void fanOutRunsAreOrderedByGuardOverheadSoTheMiddleOneIsTheMedian() {
+		List<String> runs = ResultsChart.fanOutRuns(List.of("fan-out a guardOverhead=1691B", "throughput x",
+				"fan-out b guardOverhead=1291B", "fan-out c guardOverhead=1298B"));
+		assertThat(runs).extracting((line) -> line.substring(8, 9)).containsExactly("b", "c", "a");
+	}
+
+	@Test
 	void aMalformedResultLineIsNamed() {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> ResultsChart.chart(List.of("throughput size=1 guarded=fast")))
