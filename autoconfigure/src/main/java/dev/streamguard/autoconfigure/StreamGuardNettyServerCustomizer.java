@@ -1,9 +1,13 @@
 package dev.streamguard.autoconfigure;
 
 import java.time.Duration;
+import java.util.Arrays;
 
 import dev.streamguard.transport.RequestHeaderDeadline;
 import dev.streamguard.transport.TransportStatus;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
@@ -18,6 +22,8 @@ import org.springframework.boot.reactor.netty.NettyServerCustomizer;
  */
 public class StreamGuardNettyServerCustomizer implements NettyServerCustomizer {
 
+	private static final Log logger = LogFactory.getLog(StreamGuardNettyServerCustomizer.class);
+
 	private final TransportStatus transport;
 
 	private final String fallback;
@@ -28,8 +34,8 @@ public class StreamGuardNettyServerCustomizer implements NettyServerCustomizer {
 	 * Create a customizer.
 	 * @param transport applies the options and records what took effect
 	 * @param fallback what protects streams where the user timeout cannot apply, for the log
-	 * @param requestHeaderTimeout how long a new connection may take to send its first request's
-	 * headers, zero for no limit
+	 * @param requestHeaderTimeout how long a request's headers may take to arrive on an HTTP/1.1
+	 * connection, zero for no limit
 	 */
 	public StreamGuardNettyServerCustomizer(TransportStatus transport, String fallback,
 			Duration requestHeaderTimeout) {
@@ -42,9 +48,17 @@ public class StreamGuardNettyServerCustomizer implements NettyServerCustomizer {
 	public HttpServer apply(HttpServer server) {
 		this.transport.logStartup(this.fallback);
 		boolean headerDeadline = !this.requestHeaderTimeout.isZero() && !this.requestHeaderTimeout.isNegative();
+		HttpProtocol[] protocols = server.configuration().protocols();
+		if (headerDeadline && !Arrays.equals(protocols, new HttpProtocol[] { HttpProtocol.HTTP11 })) {
+			logger.warn("streamguard.transport.request-header-timeout applies to HTTP/1.1-only servers; this one"
+					+ " speaks " + Arrays.toString(protocols) + ", so it is not applied (its connections"
+					+ " rely on server.netty.idle-timeout)");
+			headerDeadline = false;
+		}
+		boolean deadline = headerDeadline;
 		return server.doOnChannelInit((observer, channel, remoteAddress) -> {
 			this.transport.onAccepted(channel);
-			if (headerDeadline) {
+			if (deadline) {
 				RequestHeaderDeadline.install(channel, this.requestHeaderTimeout, this.transport::onRequestHeaderTimeout);
 			}
 		});

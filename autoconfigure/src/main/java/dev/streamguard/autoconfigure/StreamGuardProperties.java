@@ -709,8 +709,9 @@ public class StreamGuardProperties implements Validator {
 		/**
 		 * How long a request's headers may take to arrive before the connection is closed
 		 * (slowloris): from a new connection's accept, and from the first byte of each later
-		 * request on a persistent one. Zero disables. An idle persistent connection is left to
-		 * server.netty.idle-timeout.
+		 * request on a persistent one; a response still being written is never cut for it.
+		 * HTTP/1.1-only servers; WebSocket connections leave it behind. Zero disables. An idle
+		 * persistent connection is left to server.netty.idle-timeout.
 		 */
 		private Duration requestHeaderTimeout = Duration.ofSeconds(10);
 

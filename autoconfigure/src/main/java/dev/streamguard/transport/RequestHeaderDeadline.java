@@ -6,32 +6,43 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ByteProcessor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.NettyPipeline;
 
 /**
- * Closes a connection whose request headers do not arrive within a deadline, so that a client
- * trickling header bytes (slowloris) cannot hold a connection for long. The deadline runs from
- * the moment a new connection is accepted and, on a persistent connection, from the first byte
- * of each later request; it stops once the request's headers are decoded. An idle persistent
- * connection is left to {@code server.netty.idle-timeout}.
+ * Closes an HTTP/1.1 connection whose request headers do not arrive within a deadline, so that
+ * a client trickling header bytes (slowloris) cannot hold a connection for long. The deadline
+ * runs from the moment a new connection is accepted and, on a persistent connection, from the
+ * first byte of each later request; it stops once the request's headers are decoded. An idle
+ * persistent connection is left to {@code server.netty.idle-timeout}, a connection never
+ * loses a response that is still being written (the deadline waits for it), and a connection
+ * that leaves HTTP/1.1 (a WebSocket upgrade) leaves the deadline behind.
  *
  * @since 0.1.0
  */
-public final class RequestHeaderDeadline extends ChannelInboundHandlerAdapter {
+public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 
 	static final String NAME = "streamguard.requestHeaderDeadline";
 
 	static final String FIRST_BYTE_NAME = "streamguard.requestFirstByte";
 
 	private static final Log logger = LogFactory.getLog(RequestHeaderDeadline.class);
+
+	private static final ByteProcessor LINE_BREAK = (value) -> value == '\r' || value == '\n';
 
 	private final long timeoutNanos;
 
@@ -40,7 +51,11 @@ public final class RequestHeaderDeadline extends ChannelInboundHandlerAdapter {
 	// Confined to the channel's event loop.
 	private @Nullable ScheduledFuture<?> deadline;
 
+	private @Nullable FirstByte firstByte;
+
 	private boolean betweenRequests;
+
+	private int responsesInFlight;
 
 	private RequestHeaderDeadline(Duration timeout, Runnable onClose) {
 		this.timeoutNanos = timeout.toNanos();
@@ -48,27 +63,28 @@ public final class RequestHeaderDeadline extends ChannelInboundHandlerAdapter {
 	}
 
 	/**
-	 * Install a deadline on a new connection: a handler after its HTTP decoder that sees
-	 * decoded requests, and one before it that sees the first bytes of the next request.
+	 * Install a deadline on a new HTTP/1.1 connection: a handler right after its HTTP codec
+	 * that sees decoded requests and written responses, and one before it that sees the first
+	 * bytes of the next request. Does nothing on a connection without an HTTP/1.1 codec (HTTP/2,
+	 * or a protocol that is negotiated later).
 	 * @param channel the accepted connection
 	 * @param timeout how long a request's headers may take
 	 * @param onClose run when the deadline closes the connection
+	 * @return whether the deadline was installed
 	 */
-	public static void install(Channel channel, Duration timeout, Runnable onClose) {
+	public static boolean install(Channel channel, Duration timeout, Runnable onClose) {
 		ChannelPipeline pipeline = channel.pipeline();
+		if (!(pipeline.get(NettyPipeline.HttpCodec) instanceof HttpServerCodec)) {
+			return false;
+		}
 		RequestHeaderDeadline handler = new RequestHeaderDeadline(timeout, onClose);
-		if (pipeline.get(NettyPipeline.HttpCodec) != null) {
-			// Right after the decoder: a pipelined request held back until the response before
-			// it ends is complete as soon as it is decoded.
-			pipeline.addAfter(NettyPipeline.HttpCodec, NAME, handler);
-			pipeline.addBefore(NettyPipeline.HttpCodec, FIRST_BYTE_NAME, handler.new FirstByte());
-		}
-		else if (pipeline.get(NettyPipeline.ReactiveBridge) != null) {
-			pipeline.addBefore(NettyPipeline.ReactiveBridge, NAME, handler);
-		}
-		else {
-			pipeline.addLast(NAME, handler);
-		}
+		FirstByte firstByte = handler.new FirstByte();
+		handler.firstByte = firstByte;
+		// Right after the codec: a pipelined request that the server holds back until the
+		// response before it ends is complete as soon as it is decoded.
+		pipeline.addAfter(NettyPipeline.HttpCodec, NAME, handler);
+		pipeline.addBefore(NettyPipeline.HttpCodec, FIRST_BYTE_NAME, firstByte);
+		return true;
 	}
 
 	@Override
@@ -80,12 +96,29 @@ public final class RequestHeaderDeadline extends ChannelInboundHandlerAdapter {
 	public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
 		if (msg instanceof HttpRequest) {
 			cancel();
+			this.responsesInFlight++;
 		}
 		if (msg instanceof LastHttpContent) {
 			// The request is complete: the next one starts with its first byte.
 			this.betweenRequests = true;
 		}
+		if (!(msg instanceof HttpObject)) {
+			// No longer HTTP/1.1 (a WebSocket, say): no more requests to wait for.
+			leave(ctx);
+		}
 		super.channelRead(ctx, msg);
+	}
+
+	@Override
+	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+		if (msg instanceof LastHttpContent && !informational(msg) && this.responsesInFlight > 0) {
+			this.responsesInFlight--;
+		}
+		super.write(ctx, msg, promise);
+	}
+
+	private static boolean informational(Object msg) {
+		return msg instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
 	}
 
 	@Override
@@ -101,15 +134,23 @@ public final class RequestHeaderDeadline extends ChannelInboundHandlerAdapter {
 
 	private void arm(ChannelHandlerContext ctx) {
 		cancel();
-		this.deadline = ctx.executor().schedule(() -> {
-			if (logger.isDebugEnabled()) {
-				logger.debug("[" + ctx.channel() + "] No complete request headers within "
-						+ TimeUnit.NANOSECONDS.toMillis(this.timeoutNanos) + " ms: closing the connection");
-			}
-			this.deadline = null;
-			this.onClose.run();
-			ctx.channel().close();
-		}, this.timeoutNanos, TimeUnit.NANOSECONDS);
+		this.deadline = ctx.executor().schedule(() -> expire(ctx), this.timeoutNanos, TimeUnit.NANOSECONDS);
+	}
+
+	private void expire(ChannelHandlerContext ctx) {
+		this.deadline = null;
+		if (this.responsesInFlight > 0) {
+			// A response is still being written (a live stream, say): it is not cut for a request
+			// behind it. Look again later.
+			arm(ctx);
+			return;
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("[" + ctx.channel() + "] No complete request headers within "
+					+ TimeUnit.NANOSECONDS.toMillis(this.timeoutNanos) + " ms: closing the connection");
+		}
+		this.onClose.run();
+		ctx.channel().close();
 	}
 
 	private void cancel() {
@@ -120,17 +161,36 @@ public final class RequestHeaderDeadline extends ChannelInboundHandlerAdapter {
 		}
 	}
 
+	private void leave(ChannelHandlerContext ctx) {
+		cancel();
+		ChannelPipeline pipeline = ctx.pipeline();
+		FirstByte firstByte = this.firstByte;
+		if (firstByte != null && pipeline.context(firstByte) != null) {
+			pipeline.remove(firstByte);
+		}
+		if (pipeline.context(this) != null) {
+			pipeline.remove(this);
+		}
+	}
+
 	/**
-	 * Sees raw bytes before the HTTP decoder: the first byte after a complete request starts
-	 * the deadline of the next one.
+	 * Sees raw bytes before the HTTP codec: the first byte after a complete request (other than
+	 * the line breaks a client may send between requests) starts the deadline of the next one.
 	 */
 	private final class FirstByte extends ChannelInboundHandlerAdapter {
 
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-			if (RequestHeaderDeadline.this.betweenRequests && msg instanceof ByteBuf bytes && bytes.isReadable()) {
-				RequestHeaderDeadline.this.betweenRequests = false;
-				arm(ctx);
+			RequestHeaderDeadline deadline = RequestHeaderDeadline.this;
+			if (deadline.betweenRequests && msg instanceof ByteBuf bytes && bytes.forEachByte(LINE_BREAK) >= 0) {
+				if (ctx.pipeline().get(HttpServerCodec.class) == null) {
+					// The codec is gone (a protocol upgrade): there are no requests to time.
+					deadline.leave(ctx);
+				}
+				else {
+					deadline.betweenRequests = false;
+					deadline.arm(ctx);
+				}
 			}
 			super.channelRead(ctx, msg);
 		}

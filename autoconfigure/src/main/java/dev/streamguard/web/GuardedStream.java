@@ -22,6 +22,8 @@ import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.transport.PeerFailures;
 import dev.streamguard.transport.TcpInfo;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
 import org.apache.commons.logging.Log;
@@ -850,9 +852,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	}
 
 	/**
-	 * Follows the transport's write of the body, in one subscriber.
+	 * Follows the transport's write of the body, in one subscriber. The response counts as open
+	 * until the exchange has written its last bytes, or its connection closed.
 	 */
-	private final class WriteTracker implements CoreSubscriber<Void>, Subscription {
+	private final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelFutureListener {
 
 		private final CoreSubscriber<? super Void> actual;
 
@@ -878,6 +881,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 				this.subscription = s;
 				this.open.set(true);
 				GuardedStream.this.registry.responseOpened();
+				Channel channel = GuardedStream.this.channel;
+				if (channel != null) {
+					channel.closeFuture().addListener(this);
+				}
 				this.actual.onSubscribe(this);
 			}
 		}
@@ -920,9 +927,19 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			releaseIfNeverStarted();
 		}
 
+		@Override
+		public void operationComplete(ChannelFuture closed) {
+			closeResponse();
+		}
+
 		private void closeResponse() {
 			if (this.open.compareAndSet(true, false)) {
 				GuardedStream.this.registry.responseClosed();
+				Channel channel = GuardedStream.this.channel;
+				if (channel != null) {
+					// A persistent connection may carry many more exchanges.
+					channel.closeFuture().removeListener(this);
+				}
 			}
 		}
 

@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * Runs the timers of live streams with one periodic task per event loop and period rather than
  * one per stream: thousands of streams on an event loop cost one entry in its scheduled-task
  * queue, and each stream is checked on its own connection's event loop as before. A stream
- * leaves at the first tick after it says it is done; a group without streams cancels its task.
+ * leaves at the first tick after it says it is done (or its check fails); a group without
+ * streams cancels its task.
  */
 final class StreamTicker {
 
@@ -125,8 +126,8 @@ final class StreamTicker {
 				return ticking.tick();
 			}
 			catch (RuntimeException ex) {
-				logger.warn("A stream's timer check failed", ex);
-				return true;
+				logger.warn("A stream's timer check failed; its timers stop", ex);
+				return false;
 			}
 		}
 

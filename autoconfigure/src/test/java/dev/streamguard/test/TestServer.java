@@ -2,6 +2,7 @@ package dev.streamguard.test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import dev.streamguard.stream.StreamRegistry;
 
@@ -12,6 +13,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.reactive.socket.WebSocketHandler;
 
 /**
  * A real StreamGuard server on a random port of 127.0.0.1 (or all addresses, for tests whose
@@ -74,6 +78,14 @@ public final class TestServer implements AutoCloseable {
 		@Bean
 		RecordingListener recordingListener() {
 			return new RecordingListener();
+		}
+
+		/** A WebSocket that echoes every text message, at {@code /test/ws/echo}. */
+		@Bean
+		HandlerMapping echoWebSocket() {
+			WebSocketHandler echo = (session) -> session
+				.send(session.receive().map((message) -> session.textMessage(message.getPayloadAsText())));
+			return new SimpleUrlHandlerMapping(Map.of("/test/ws/echo", echo), -1);
 		}
 
 	}

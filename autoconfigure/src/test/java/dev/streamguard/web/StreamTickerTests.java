@@ -66,13 +66,16 @@ class StreamTickerTests {
 	}
 
 	@Test
-	void aFailingStreamDoesNotStopTheOthers() {
+	void aFailingStreamLeavesWithoutStoppingTheOthers() {
 		Counting healthy = new Counting(this.loop);
+		AtomicInteger failures = new AtomicInteger();
 		this.ticker.register(this.loop, PERIOD, () -> {
+			failures.incrementAndGet();
 			throw new IllegalStateException("broken timer");
 		});
 		this.ticker.register(this.loop, PERIOD, healthy);
 		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> healthy.ticks.get() >= 5);
+		assertThat(failures.get()).isOne();
 	}
 
 	private static final class Counting implements StreamTicker.Ticking {
