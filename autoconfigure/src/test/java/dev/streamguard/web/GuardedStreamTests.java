@@ -13,9 +13,12 @@ import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.TerminationReason;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import io.netty.channel.embedded.EmbeddedChannel;
 import org.reactivestreams.Subscription;
+import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
@@ -104,6 +107,26 @@ class GuardedStreamTests {
 		assertThat(stream.elementsSent()).isEqualTo(5);
 		assertThat(stream.bytesSent()).isEqualTo(5);
 		assertThat(stream.age()).isLessThan(Duration.ofSeconds(5));
+	}
+
+	@Test
+	void aResponseCountsAsOpenUntilItsWriteEndsOrItsConnectionCloses() {
+		StreamRegistry registry = new StreamRegistry();
+		EmbeddedChannel channel = new EmbeddedChannel();
+		GuardedStream<DataBuffer> stream = new GuardedStream<>("id", "/route", "application/octet-stream", null,
+				POLICY, registry, BodyShape.FLAT, null, DefaultDataBufferFactory.sharedInstance, channel,
+				new StreamTicker());
+		// A write that never ends: only the connection's close can release the response.
+		Disposable stuck = stream.track(Mono.never(), () -> null).subscribe();
+		assertThat(registry.openResponses()).isOne();
+		channel.close();
+		channel.runPendingTasks();
+		assertThat(registry.openResponses()).isZero();
+		stuck.dispose();
+		assertThat(registry.openResponses()).as("released once").isZero();
+		// A write that completes releases it at once when the server does not say more.
+		stream.track(Mono.empty(), () -> null).subscribe();
+		assertThat(registry.openResponses()).isZero();
 	}
 
 	private static GuardedStream<DataBuffer> newStream(StreamRegistry registry) {
