@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
+import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.transport.SocketOptions;
 import dev.streamguard.transport.TransportOptions;
 import io.github.resilience4j.retry.Retry;
@@ -29,8 +30,8 @@ import org.springframework.web.reactive.function.client.WebClientResponseExcepti
  * <li>its sockets get TCP_USER_TIMEOUT and keepalive, like the server's;</li>
  * <li>a read-idle timeout ends a connection that delivers nothing, heartbeats included, for
  * that long;</li>
- * <li>after a failure, or an end that the server announces as an interruption ({@code shutdown}
- * or {@code error} events), it reconnects with {@code Last-Event-ID} under a Resilience4j
+ * <li>after a failure, or an end that the server announces with its final {@code end} event
+ * (a rotation, a drain, a timeout), it reconnects with {@code Last-Event-ID} under a Resilience4j
  * {@link Retry} (exponential backoff with jitter, bounded attempts counted since the last event
  * received), so the returned {@link Flux} crosses reconnects with no gap and no duplicate.</li>
  * </ul>
@@ -143,7 +144,7 @@ public class StreamGuardClient {
 			events = events.timeout(this.readIdleTimeout);
 		}
 		return events.<Received>handle((event, sink) -> {
-			if ("shutdown".equals(event.event()) || "error".equals(event.event())) {
+			if (TerminationReason.END_EVENT.equals(event.event())) {
 				interrupted.set(true);
 				reason.set(String.valueOf(event.data()));
 			}

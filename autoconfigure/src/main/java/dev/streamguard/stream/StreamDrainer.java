@@ -9,7 +9,8 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Ends the live streams of an instance that shuts down, within a bounded time: new streams are
- * refused at once, SSE streams end at once with a final {@code event: shutdown} (their clients
+ * refused at once, SSE streams end at once with a final {@code event: end}, {@code retry:} and
+ * {@code data: server-shutdown} (their clients
  * reconnect, to another instance), and the other streams get until the drain timeout to finish
  * before they are cut, all with {@link TerminationReason#SERVER_SHUTDOWN}.
  *

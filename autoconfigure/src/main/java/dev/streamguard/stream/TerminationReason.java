@@ -44,6 +44,14 @@ public enum TerminationReason {
 	/** An operator ended the stream through the management API. */
 	CLOSED_BY_OPERATOR("closed-by-operator");
 
+	/**
+	 * Name of the server-sent event that ends a guarded SSE stream when the guard ends it; its
+	 * data is the reason's {@link #code() code}. Never {@code error}, which browsers hand to
+	 * {@code EventSource.onerror} as if the connection had failed.
+	 * @since 0.2.0
+	 */
+	public static final String END_EVENT = "end";
+
 	private final String code;
 
 	TerminationReason(String code) {
@@ -51,8 +59,8 @@ public enum TerminationReason {
 	}
 
 	/**
-	 * Return the short, machine-readable code of this reason, as sent to SSE clients in a final
-	 * {@code event: error} and used as a metric tag value.
+	 * Return the short, machine-readable code of this reason, as sent to SSE clients in the
+	 * final {@code event: end} (see {@link #END_EVENT}) and used as a metric tag value.
 	 * @return the code, in kebab case
 	 */
 	public String code() {

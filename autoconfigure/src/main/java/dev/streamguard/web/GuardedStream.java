@@ -62,6 +62,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	 */
 	static final int PARK_CAPACITY = 8;
 
+	private static final byte[] EMPTY = new byte[0];
+
 	private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
 	private static final long MAX_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -236,6 +238,24 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			onConnectionClosed();
 		}
 		source.subscribe(this);
+		commitAtOnce();
+	}
+
+	/**
+	 * Send the response's headers now rather than with the first element: WebFlux commits a
+	 * response when its body's first element arrives, so a quiet stream would otherwise leave
+	 * an {@code EventSource} unopened and a proxy waiting for headers until it times out. An
+	 * empty buffer commits without writing a byte of the body. A source that fails at once
+	 * (refused at subscription) still fails before the commit, so its error can become a
+	 * proper response.
+	 */
+	private void commitAtOnce() {
+		synchronized (this) {
+			if (this.reason != null || this.elements > 0 || parkedCount() > 0) {
+				return;
+			}
+			emitOwn(EMPTY);
+		}
 	}
 
 	private static WriteBufferWaterMark waterMark(StreamPolicy policy) {
@@ -979,11 +999,22 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		/** Return the frame that tells the client why the stream ends, or {@code null}. */
 		byte @Nullable [] last(TerminationReason reason);
 
+		/**
+		 * Frames of a server-sent event stream: a comment as heartbeat, and one {@code end} event
+		 * whose data is the reason's code. The event is never named {@code error}: browsers hand
+		 * such an event to {@code onerror} handlers as if the connection had failed, and the
+		 * common {@code onerror = () => source.close()} would stop the reconnect. Ends after
+		 * which the client should come back (a rotation at {@code max-duration}, a drain) also
+		 * carry {@code retry:}, so that an {@code EventSource} resumes after that delay.
+		 */
 		static FinalFrames serverSentEvents(Duration reconnectDelay) {
 			byte[] heartbeat = ":\n\n".getBytes(StandardCharsets.UTF_8);
-			byte[] shutdown = ("event: shutdown\nretry: " + reconnectDelay.toMillis() + "\ndata: "
-					+ TerminationReason.SERVER_SHUTDOWN.code() + "\n\n")
-				.getBytes(StandardCharsets.UTF_8);
+			byte[][] last = new byte[TerminationReason.values().length][];
+			for (TerminationReason reason : TerminationReason.values()) {
+				String retry = reconnects(reason) ? "retry: " + reconnectDelay.toMillis() + "\n" : "";
+				last[reason.ordinal()] = ("event: " + TerminationReason.END_EVENT + "\n" + retry + "data: " + reason.code() + "\n\n")
+					.getBytes(StandardCharsets.UTF_8);
+			}
 			return new FinalFrames() {
 
 				@Override
@@ -993,13 +1024,14 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 				@Override
 				public byte[] last(TerminationReason reason) {
-					if (reason == TerminationReason.SERVER_SHUTDOWN) {
-						return shutdown;
-					}
-					return ("event: error\ndata: " + reason.code() + "\n\n").getBytes(StandardCharsets.UTF_8);
+					return last[reason.ordinal()];
 				}
 
 			};
+		}
+
+		private static boolean reconnects(TerminationReason reason) {
+			return reason == TerminationReason.MAX_DURATION || reason == TerminationReason.SERVER_SHUTDOWN;
 		}
 
 		static FinalFrames ndjson(boolean heartbeats) {

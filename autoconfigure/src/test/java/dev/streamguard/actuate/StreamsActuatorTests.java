@@ -126,7 +126,7 @@ class StreamsActuatorTests {
 			Ended ended = server.listener().awaitEnd(Duration.ofSeconds(2));
 			assertThat(ended.reason()).isEqualTo(TerminationReason.CLOSED_BY_OPERATOR);
 			SseClient.Result result = client.get(5, java.util.concurrent.TimeUnit.SECONDS);
-			assertThat(result.lines()).containsSubsequence("event: error", "data: closed-by-operator");
+			assertThat(result.lines()).containsSubsequence("event: end", "data: closed-by-operator");
 			assertThat(result.cleanEnd()).isTrue();
 			// Gone: nothing to end, no body.
 			assertThat(Http.delete(server.port(), "/actuator/streams/" + stream.id()).status()).isEqualTo(204);

@@ -35,6 +35,30 @@ public final class RawHttp implements AutoCloseable {
 		return new RawHttp(socket);
 	}
 
+	/**
+	 * Read the status line and headers, waiting at most the given time for them.
+	 * @return the head, lines separated by CRLF, without the blank line that ends it
+	 * @throws java.net.SocketTimeoutException when the head does not arrive in time
+	 */
+	public String head(java.time.Duration wait) throws IOException {
+		int timeout = this.socket.getSoTimeout();
+		this.socket.setSoTimeout((int) wait.toMillis());
+		try {
+			StringBuilder head = new StringBuilder();
+			while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+				int b = this.in.read();
+				if (b < 0) {
+					throw new java.io.EOFException("Connection closed after " + head.length() + " bytes of head");
+				}
+				head.append((char) b);
+			}
+			return head.substring(0, head.length() - 4);
+		}
+		finally {
+			this.socket.setSoTimeout(timeout);
+		}
+	}
+
 	/** Read and drop exactly {@code count} bytes (headers and framing included). */
 	public void read(long count) throws IOException {
 		byte[] buffer = new byte[8192];

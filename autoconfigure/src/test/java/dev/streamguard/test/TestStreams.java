@@ -62,6 +62,21 @@ public class TestStreams {
 		return Mono.delay(Duration.ofMillis(ms)).thenMany(Flux.just("late")).doFinally(this.probe::finish);
 	}
 
+	/** NDJSON whose first line comes after {@code ms} milliseconds. */
+	@GetMapping(path = "/test/ndjson/late", produces = MediaType.APPLICATION_NDJSON_VALUE)
+	Flux<Line> lateNdjson(@RequestParam long ms) {
+		return Mono.delay(Duration.ofMillis(ms)).map(Line::new).flux().doFinally(this.probe::finish);
+	}
+
+	/** Octet stream whose first chunk comes after {@code ms} milliseconds. */
+	@GetMapping(path = "/test/bulk/late", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+	Flux<DataBuffer> lateBulk(@RequestParam long ms) {
+		return Mono.delay(Duration.ofMillis(ms))
+			.<DataBuffer>map((tick) -> DefaultDataBufferFactory.sharedInstance.wrap(new byte[CHUNK]))
+			.flux()
+			.doFinally(this.probe::finish);
+	}
+
 	/** SSE whose source fails before its first element. */
 	@GetMapping(path = "/test/sse/failing", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 	Flux<String> failing() {

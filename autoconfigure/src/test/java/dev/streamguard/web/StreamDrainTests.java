@@ -59,7 +59,7 @@ class StreamDrainTests {
 			assertThat(stopped).isLessThan(Duration.ofSeconds(5 + 3));
 			List<String> received = Flux.concat(bodies).collectList().block(Duration.ofSeconds(10));
 			assertThat(received).hasSize(clients)
-				.allSatisfy((body) -> assertThat(body).contains("event: shutdown\nretry: 1500\ndata: server-shutdown"));
+				.allSatisfy((body) -> assertThat(body).contains("event: end\nretry: 1500\ndata: server-shutdown"));
 			Map<TerminationReason, Integer> reasons = new EnumMap<>(TerminationReason.class);
 			for (int i = 0; i < clients; i++) {
 				reasons.merge(listener.awaitEnd(Duration.ofSeconds(1)).reason(), 1, Integer::sum);

@@ -23,7 +23,7 @@ class StreamTimeoutsTests {
 			Ended ended = server.listener().awaitEnd(Duration.ofSeconds(2));
 			assertThat(ended.reason()).isEqualTo(TerminationReason.IDLE_TIMEOUT);
 			assertThat(ended.stream().age()).isGreaterThanOrEqualTo(Duration.ofMillis(400));
-			assertThat(result.lines()).containsSubsequence("data:hello", "event: error", "data: idle-timeout");
+			assertThat(result.lines()).containsSubsequence("data:hello", "event: end", "data: idle-timeout");
 			assertThat(result.cleanEnd()).isTrue();
 			assertThat(result.streamId()).isEqualTo(ended.stream().id());
 			assertThat(server.probe().awaitFinish(Duration.ofSeconds(1))).isTrue();
@@ -38,7 +38,7 @@ class StreamTimeoutsTests {
 			Ended ended = server.listener().awaitEnd(Duration.ofSeconds(2));
 			assertThat(ended.reason()).isEqualTo(TerminationReason.FIRST_ELEMENT_TIMEOUT);
 			assertThat(ended.stream().age()).isLessThan(Duration.ofSeconds(2));
-			assertThat(result.lines()).containsSubsequence("event: error", "data: first-element-timeout");
+			assertThat(result.lines()).containsSubsequence("event: end", "data: first-element-timeout");
 			assertThat(server.probe().signal()).isEqualTo(SignalType.CANCEL);
 		}
 	}
@@ -50,7 +50,7 @@ class StreamTimeoutsTests {
 			Ended ended = server.listener().awaitEnd(Duration.ofSeconds(2));
 			assertThat(ended.reason()).isEqualTo(TerminationReason.MAX_DURATION);
 			assertThat(ended.stream().elementsSent()).isGreaterThan(3);
-			assertThat(result.lines()).contains("id:0", "data:0").containsSubsequence("event: error",
+			assertThat(result.lines()).contains("id:0", "data:0").containsSubsequence("event: end",
 					"data: max-duration");
 		}
 	}

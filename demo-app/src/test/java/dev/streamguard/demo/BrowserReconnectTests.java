@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
@@ -59,6 +60,12 @@ class BrowserReconnectTests {
 			.build();
 		this.driver = new ChromeDriver(service, options);
 		this.driver.get("http://127.0.0.1:" + this.environment.getProperty("local.server.port") + "/");
+		// A listener of the test's own, as applications write them: every error event counts,
+		// and one that carries data is a server frame mistaken for a failed connection.
+		((JavascriptExecutor) this.driver).executeScript("window.probe = { errors: 0, serverErrors: 0, ends: [] };"
+				+ "const source = new EventSource('/streams/ticks');"
+				+ "source.onerror = (event) => { probe.errors++; if (event.data !== undefined) { probe.serverErrors++; } };"
+				+ "source.addEventListener('end', (event) => probe.ends.push(event.data));");
 		// Two reconnects, and a tick received after each of them.
 		new WebDriverWait(this.driver, Duration.ofSeconds(30)).pollingEvery(Duration.ofMillis(200))
 			.until((page) -> number("reconnects") >= 2 && text("resumes").split(", ").length >= 2);
@@ -79,7 +86,11 @@ class BrowserReconnectTests {
 		for (int i = 1; i < shown.size(); i++) {
 			assertThat(Long.parseLong((String) shown.get(i - 1))).isEqualTo(Long.parseLong((String) shown.get(i)) + 1);
 		}
-		assertThat(text("last-end")).isEqualTo("error: max-duration");
+		assertThat(text("last-end")).isEqualTo("max-duration");
+		assertThat(text("server-errors")).isEqualTo("0");
+		Map<?, ?> probe = (Map<?, ?>) ((JavascriptExecutor) this.driver).executeScript("return window.probe");
+		assertThat((List<?>) probe.get("ends")).isNotEmpty().allSatisfy((end) -> assertThat(end).isEqualTo("max-duration"));
+		assertThat(((Number) probe.get("serverErrors")).longValue()).isZero();
 	}
 
 	@AfterEach
