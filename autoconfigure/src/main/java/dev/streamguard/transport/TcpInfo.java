@@ -19,13 +19,25 @@ import org.springframework.util.ClassUtils;
  * @param zeroWindowProbes unanswered zero-window or keepalive probes
  * @param sinceLastAck time since the last acknowledgement from the peer
  * @param sinceLastDataSent time since data was last sent
+ * @param backoff the back-off count of the retransmission or zero-window probe timer: above
+ * zero with nothing in flight, the kernel holds data that the peer's closed window keeps back
+ * (since 0.2.0)
  * @since 0.1.0
  */
 public record TcpInfo(Duration rtt, Duration rttVariance, long unacked, int retransmits, long totalRetransmits,
-		int zeroWindowProbes, Duration sinceLastAck, Duration sinceLastDataSent) {
+		int zeroWindowProbes, Duration sinceLastAck, Duration sinceLastDataSent, int backoff) {
 
 	private static final boolean EPOLL_PRESENT = ClassUtils.isPresent("io.netty.channel.epoll.EpollSocketChannel",
 			TcpInfo.class.getClassLoader());
+
+	/**
+	 * Whether TCP_INFO can be read on this class path (native epoll is present).
+	 * @return {@code true} where {@link #read(Channel)} may return a snapshot
+	 * @since 0.2.0
+	 */
+	public static boolean available() {
+		return EPOLL_PRESENT;
+	}
 
 	/**
 	 * Read the TCP_INFO of a connection.
@@ -56,12 +68,23 @@ public record TcpInfo(Duration rtt, Duration rttVariance, long unacked, int retr
 	}
 
 	/**
-	 * Whether the peer is alive but not reading: nothing is in flight, and the kernel probes a
-	 * zero receive window.
+	 * Whether the peer's receive window holds data back: nothing is in flight, and the kernel
+	 * probes a closed window (its probe timer has backed off at least once, or a probe is
+	 * unanswered).
 	 * @return {@code true} for a closed receive window
 	 */
 	public boolean zeroWindow() {
-		return this.unacked == 0 && this.zeroWindowProbes > 0;
+		return this.unacked == 0 && (this.zeroWindowProbes > 0 || this.backoff > 0);
+	}
+
+	/**
+	 * Whether the kernel has nothing left to deliver as far as TCP_INFO tells: nothing in
+	 * flight, no timer backed off.
+	 * @return {@code true} when the connection looks drained
+	 * @since 0.2.0
+	 */
+	public boolean quiet() {
+		return this.unacked == 0 && this.backoff == 0 && this.zeroWindowProbes == 0;
 	}
 
 	private static final class EpollReader {
@@ -70,7 +93,7 @@ public record TcpInfo(Duration rtt, Duration rttVariance, long unacked, int retr
 			io.netty.channel.epoll.EpollTcpInfo info = ((io.netty.channel.epoll.EpollSocketChannel) channel).tcpInfo();
 			return new TcpInfo(Duration.ofNanos(info.rtt() * 1000), Duration.ofNanos(info.rttvar() * 1000),
 					info.unacked(), info.retransmits(), info.totalRetrans(), info.probes(),
-					Duration.ofMillis(info.lastAckRecv()), Duration.ofMillis(info.lastDataSent()));
+					Duration.ofMillis(info.lastAckRecv()), Duration.ofMillis(info.lastDataSent()), info.backoff());
 		}
 
 	}

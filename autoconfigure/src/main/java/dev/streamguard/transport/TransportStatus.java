@@ -60,6 +60,7 @@ public class TransportStatus {
 		}
 		try {
 			EffectiveTransport effective = this.socketOptions.apply(channel);
+			PeerProgress.install(channel, effective.userTimeout());
 			this.lastApplied = effective;
 			this.configured.incrementAndGet();
 			if (this.firstConnectionReported.compareAndSet(false, true) && kind != this.expected.kind()) {

@@ -20,6 +20,7 @@ import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.transport.PeerFailures;
+import dev.streamguard.transport.PeerProgress;
 import dev.streamguard.transport.TcpInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -113,6 +114,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private final @Nullable ChannelWatcher watcher;
 
+	// The kernel's view of the connection, where the transport offers TCP_INFO.
+	private final @Nullable PeerProgress progress;
+
 	private volatile long bytes;
 
 	private volatile long startedAtMillis = System.currentTimeMillis();
@@ -193,6 +197,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		this.channel = channel;
 		this.ticker = ticker;
 		this.watcher = (channel != null) ? ChannelWatcher.install(channel) : null;
+		this.progress = (channel != null) ? PeerProgress.of(channel) : null;
 	}
 
 	/**
@@ -548,6 +553,11 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 			logger.debug(logPrefix() + "Connection ended, last transport failure: " + failure + ", TCP_INFO: "
 					+ this.lastTcpInfo);
 		}
+		PeerProgress progress = this.progress;
+		PeerProgress.PeerTimeoutException timedOut = (progress != null) ? progress.timedOut() : null;
+		if (timedOut != null) {
+			return timedOut.peerAcknowledging() ? TerminationReason.STALLED : TerminationReason.PEER_UNRESPONSIVE;
+		}
 		TcpInfo info = this.lastTcpInfo;
 		if (PeerFailures.isPeerUnresponsive(failure)) {
 			// The kernel's user timeout also ends a live peer's connection whose window stayed
@@ -646,6 +656,20 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		Channel channel = this.channel;
 		if (channel == null) {
 			return false;
+		}
+		PeerProgress progress = this.progress;
+		if (progress != null) {
+			// Progress is what the peer acknowledged, wherever the bytes waited: bytes that
+			// leave the process only fill the kernel's send buffer, which a slow reader takes
+			// minutes to drain and a non-reader never does.
+			if (channel.isWritable() && !progress.holding()) {
+				this.lastProgressNanos = now;
+				this.lastTcpInfo = null;
+				return false;
+			}
+			this.lastProgressNanos = Math.max(this.lastProgressNanos, progress.lastProgressNanos());
+			this.lastTcpInfo = progress.lastSample();
+			return expired(this.policy.stallTimeout(), now - this.lastProgressNanos);
 		}
 		long flushed = this.bytes - pendingBytes();
 		if (flushed != this.lastFlushed || channel.isWritable()) {
@@ -841,7 +865,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public Duration sinceLastProgress() {
-		if (writable()) {
+		if (state() == State.ACTIVE) {
 			return Duration.ZERO;
 		}
 		return Duration.ofNanos(System.nanoTime() - this.lastProgressNanos);
@@ -858,7 +882,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (this.reason != null) {
 			return State.ENDED;
 		}
-		return windowHasRoom() ? State.ACTIVE : State.BLOCKED;
+		PeerProgress progress = this.progress;
+		TcpInfo held = (progress != null && progress.holding()) ? progress.lastSample() : null;
+		return (windowHasRoom() && (held == null || !held.zeroWindow())) ? State.ACTIVE : State.BLOCKED;
 	}
 
 	@Override

@@ -1,0 +1,345 @@
+package dev.streamguard.transport;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Per-connection view of whether the peer takes what is sent, from the kernel's TCP_INFO, and
+ * keeper of the part of TCP_USER_TIMEOUT that the kernel gets wrong for live readers.
+ * <p>
+ * Progress is data put on the wire and acknowledged, sampled while the connection has data in
+ * flight or held back: it does not depend on element sizes or on whether the bytes wait in
+ * the process or in the kernel's send buffer (several megabytes that a slow reader takes
+ * minutes to drain, while no byte leaves the process).
+ * <p>
+ * Linux applies TCP_USER_TIMEOUT to zero-window probing by the time since the first probe,
+ * and resets that clock only when the window opens wide enough for the whole head of the send
+ * queue: a live reader that opens its window a little at a time is cut although it answers
+ * every probe and takes data all along. So once a connection is seen probing a closed window,
+ * the kernel's user timeout is lifted from it for the rest of its life and this handler
+ * applies the same bound itself, by progress: the connection is closed when the peer
+ * acknowledges nothing for the user timeout while data is outstanding (a dead peer), or takes
+ * no data at all for the user timeout (a live peer that stopped reading, as the kernel would
+ * have cut it). A slow reader makes progress and is never cut.
+ *
+ * @since 0.2.0
+ */
+public final class PeerProgress extends ChannelDuplexHandler {
+
+	static final String NAME = "streamguard.progress";
+
+	private static final Log logger = LogFactory.getLog(PeerProgress.class);
+
+	/** Written bytes after which a connection is sampled although it stays writable. */
+	static final long SAMPLE_AFTER_BYTES = 64 * 1024;
+
+	private static final long MAX_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+	private static final long MIN_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+	/**
+	 * How long a connection must look drained before sampling stops: longer than the kernel
+	 * takes to send its first zero-window probe (one retransmission timeout, at least 200 ms),
+	 * after which a closed window shows as a backed-off timer.
+	 */
+	private static final long MIN_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
+
+	/** Unanswered zero-window probes in a row that make a peer silent rather than slow. */
+	private static final int SILENT_PROBES = 3;
+
+	private final long userTimeoutNanos;
+
+	private final long periodNanos;
+
+	// Confined to the event loop.
+	private @Nullable ChannelHandlerContext context;
+
+	private @Nullable ScheduledFuture<?> sampling;
+
+	private long writtenSinceQuiet;
+
+	private long lastSampleNanos;
+
+	private long quietSinceNanos;
+
+	private boolean lifted;
+
+	// Read by streams and the streams endpoint.
+	private volatile @Nullable TcpInfo lastSample;
+
+	private volatile long lastProgressNanos = System.nanoTime();
+
+	private volatile boolean holding;
+
+	private volatile @Nullable PeerTimeoutException timedOut;
+
+	private PeerProgress(@Nullable Duration userTimeout) {
+		this.userTimeoutNanos = (userTimeout != null && !userTimeout.isZero() && !userTimeout.isNegative()) ? userTimeout.toNanos() : 0;
+		long period = (this.userTimeoutNanos > 0) ? this.userTimeoutNanos / 4 : MAX_PERIOD_NANOS;
+		this.periodNanos = Math.max(MIN_PERIOD_NANOS, Math.min(MAX_PERIOD_NANOS, period));
+	}
+
+	/**
+	 * Watch the given connection, where its transport offers TCP_INFO (epoll).
+	 * @param channel an accepted connection
+	 * @param userTimeout the user timeout in effect on its socket, {@code null} for none
+	 * @return whether the connection is watched
+	 */
+	public static boolean install(Channel channel, @Nullable Duration userTimeout) {
+		if (TransportKind.of(channel) != TransportKind.EPOLL || !TcpInfo.available()
+				|| channel.pipeline().get(NAME) != null) {
+			return false;
+		}
+		channel.pipeline().addFirst(NAME, new PeerProgress(userTimeout));
+		return true;
+	}
+
+	/**
+	 * Return the watcher of the given connection.
+	 * @param channel the connection
+	 * @return its watcher, {@code null} where the connection is not watched
+	 */
+	public static @Nullable PeerProgress of(Channel channel) {
+		return (PeerProgress) channel.pipeline().get(NAME);
+	}
+
+	/**
+	 * Whether the kernel holds data for the peer: in flight or kept back by a closed window, as
+	 * of the last sample.
+	 * @return {@code true} while data waits on the peer
+	 */
+	public boolean holding() {
+		return this.holding;
+	}
+
+	/**
+	 * Return when the peer last took data, in {@link System#nanoTime()} terms: data sent and
+	 * acknowledged between two samples, or the connection found drained.
+	 * @return the time of the last progress
+	 */
+	public long lastProgressNanos() {
+		return this.lastProgressNanos;
+	}
+
+	/**
+	 * Return the last TCP_INFO sample.
+	 * @return the sample, {@code null} before the first one
+	 */
+	public @Nullable TcpInfo lastSample() {
+		return this.lastSample;
+	}
+
+	/**
+	 * Return why this handler closed the connection.
+	 * @return the reason, {@code null} if it did not
+	 */
+	public @Nullable PeerTimeoutException timedOut() {
+		return this.timedOut;
+	}
+
+	/**
+	 * Whether the kernel's user timeout was lifted from this connection in favour of the
+	 * progress bound.
+	 * @return {@code true} once lifted
+	 */
+	public boolean userTimeoutLifted() {
+		return this.lifted;
+	}
+
+	@Override
+	public void handlerAdded(ChannelHandlerContext ctx) {
+		this.context = ctx;
+	}
+
+	@Override
+	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+		if (this.sampling == null) {
+			this.writtenSinceQuiet += size(msg);
+			// Once the kernel's timeout is lifted, every write may need the bound applied.
+			if (this.lifted || this.writtenSinceQuiet >= SAMPLE_AFTER_BYTES) {
+				startSampling(ctx);
+			}
+		}
+		ctx.write(msg, promise);
+	}
+
+	@Override
+	public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+		if (!ctx.channel().isWritable()) {
+			startSampling(ctx);
+		}
+		ctx.fireChannelWritabilityChanged();
+	}
+
+	@Override
+	public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+		stopSampling();
+		this.holding = false;
+		ctx.fireChannelInactive();
+	}
+
+	@Override
+	public void handlerRemoved(ChannelHandlerContext ctx) {
+		stopSampling();
+	}
+
+	private static long size(Object msg) {
+		if (msg instanceof ByteBuf buffer) {
+			return buffer.readableBytes();
+		}
+		if (msg instanceof ByteBufHolder holder) {
+			return holder.content().readableBytes();
+		}
+		if (msg instanceof FileRegion region) {
+			return region.count();
+		}
+		return 0;
+	}
+
+	private void startSampling(ChannelHandlerContext ctx) {
+		if (this.sampling != null || !ctx.channel().isActive()) {
+			return;
+		}
+		this.lastSampleNanos = System.nanoTime();
+		this.quietSinceNanos = 0;
+		this.sampling = ctx.executor()
+			.scheduleAtFixedRate(this::sample, this.periodNanos, this.periodNanos, TimeUnit.NANOSECONDS);
+	}
+
+	private void stopSampling() {
+		ScheduledFuture<?> sampling = this.sampling;
+		if (sampling != null) {
+			sampling.cancel(false);
+			this.sampling = null;
+		}
+	}
+
+	void sample() {
+		ChannelHandlerContext ctx = this.context;
+		Channel channel = (ctx != null) ? ctx.channel() : null;
+		TcpInfo info = (channel != null && channel.isActive()) ? TcpInfo.read(channel).orElse(null) : null;
+		if (channel == null || info == null) {
+			stopSampling();
+			return;
+		}
+		long now = System.nanoTime();
+		long elapsed = now - this.lastSampleNanos;
+		this.lastSampleNanos = now;
+		this.lastSample = info;
+		if (channel.isWritable() && info.quiet()) {
+			this.holding = false;
+			this.lastProgressNanos = now;
+			if (this.quietSinceNanos == 0) {
+				this.quietSinceNanos = now;
+			}
+			else if (now - this.quietSinceNanos >= MIN_QUIET_NANOS) {
+				this.writtenSinceQuiet = 0;
+				stopSampling();
+			}
+			return;
+		}
+		this.quietSinceNanos = 0;
+		this.holding = true;
+		long sinceAck = info.sinceLastAck().toNanos();
+		if (info.sinceLastDataSent().toNanos() < elapsed && sinceAck < elapsed) {
+			// Data went out and the peer acknowledged since the last sample.
+			this.lastProgressNanos = Math.max(this.lastProgressNanos, now - sinceAck);
+		}
+		if (this.userTimeoutNanos == 0) {
+			return;
+		}
+		if (!this.lifted && info.zeroWindow()) {
+			lift(channel);
+		}
+		if (this.lifted) {
+			applyUserTimeout(channel, info, now);
+		}
+	}
+
+	private void lift(Channel channel) {
+		try {
+			channel.config().setOption(EpollUserTimeout.OPTION, 0);
+			this.lifted = true;
+			if (logger.isDebugEnabled()) {
+				logger.debug("[" + channel + "] Peer's window is closed: its user timeout is applied by progress"
+						+ " from now on");
+			}
+		}
+		catch (RuntimeException ex) {
+			// Closed concurrently; nothing left to protect.
+			stopSampling();
+		}
+	}
+
+	private void applyUserTimeout(Channel channel, TcpInfo info, long now) {
+		// Silent: data in flight and no acknowledgement, or a closed window whose probes go
+		// unanswered. A live receiver may skip answering a probe now and then (Linux limits
+		// its out-of-window acknowledgements to one per 500 ms), so one unanswered probe is not
+		// silence.
+		boolean unanswered = info.unacked() > 0 || info.zeroWindowProbes() >= SILENT_PROBES;
+		boolean silent = unanswered && info.sinceLastAck().toNanos() >= this.userTimeoutNanos;
+		if (silent || now - this.lastProgressNanos >= this.userTimeoutNanos) {
+			Duration limit = Duration.ofNanos(this.userTimeoutNanos);
+			PeerTimeoutException timedOut = silent
+					? new PeerTimeoutException(false, "Peer acknowledged nothing for " + limit + " (" + info + ")")
+					: new PeerTimeoutException(true, "Peer took no data for " + limit + " (" + info + ")");
+			this.timedOut = timedOut;
+			if (logger.isDebugEnabled()) {
+				logger.debug("[" + channel + "] Closing: " + timedOut.getMessage());
+			}
+			stopSampling();
+			channel.close();
+		}
+	}
+
+	/**
+	 * Why a connection was closed for its user timeout by progress.
+	 */
+	public static final class PeerTimeoutException extends IOException {
+
+		private static final long serialVersionUID = 1L;
+
+		private final boolean peerAcknowledging;
+
+		PeerTimeoutException(boolean peerAcknowledging, String message) {
+			super(message, null);
+			this.peerAcknowledging = peerAcknowledging;
+		}
+
+		/**
+		 * Whether the peer still acknowledged (it answered window probes but stopped reading),
+		 * rather than went silent.
+		 * @return {@code true} for a live peer that stopped reading
+		 */
+		public boolean peerAcknowledging() {
+			return this.peerAcknowledging;
+		}
+
+		@Override
+		public synchronized Throwable fillInStackTrace() {
+			return this;
+		}
+
+	}
+
+	// Loads the native epoll classes only where epoll is in use.
+	private static final class EpollUserTimeout {
+
+		static final io.netty.channel.ChannelOption<Integer> OPTION = io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT;
+
+	}
+
+}
