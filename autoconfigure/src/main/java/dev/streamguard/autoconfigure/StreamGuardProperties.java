@@ -41,10 +41,12 @@ public class StreamGuardProperties implements Validator {
 	private List<MediaType> mediaTypes = new ArrayList<>();
 
 	/**
-	 * How long a stream's write window may stay full with no bytes leaving the process before
-	 * the stream ends STALLED. Zero disables.
+	 * How long the peer may take no data at all, while data waits for it in the write window or
+	 * in the kernel's send buffer, before the stream ends STALLED. Where the transport offers
+	 * TCP_INFO (epoll), progress is data the peer acknowledged. Keep it longer than a slow live
+	 * reader keeps its receive window closed. Zero disables.
 	 */
-	private Duration stallTimeout = Duration.ofSeconds(20);
+	private Duration stallTimeout = Duration.ofMinutes(2);
 
 	/**
 	 * How long the upstream may go without producing an element, while the stream asks for

@@ -554,9 +554,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 					+ this.lastTcpInfo);
 		}
 		PeerProgress progress = this.progress;
-		PeerProgress.PeerTimeoutException timedOut = (progress != null) ? progress.timedOut() : null;
-		if (timedOut != null) {
-			return timedOut.peerAcknowledging() ? TerminationReason.STALLED : TerminationReason.PEER_UNRESPONSIVE;
+		if (progress != null && progress.timedOut() != null) {
+			return TerminationReason.PEER_UNRESPONSIVE;
 		}
 		TcpInfo info = this.lastTcpInfo;
 		if (PeerFailures.isPeerUnresponsive(failure)) {

@@ -124,6 +124,34 @@ public final class NetNs implements AutoCloseable {
 		inNs("ip", "link", "set", this.nsInterface, "down");
 	}
 
+	/** Bring the namespace's end of the link back up after {@link #cut()}. */
+	public void restore() throws IOException {
+		inNs("ip", "link", "set", this.nsInterface, "up");
+	}
+
+	/**
+	 * Drop the given share of packets at random, in both directions, inside the namespace
+	 * (these kernels have no netem; nftables' {@code numgen random} does the same job).
+	 * @param percent from 1 to 99
+	 */
+	public void dropAtRandom(int percent) throws IOException {
+		if (percent < 1 || percent > 99) {
+			throw new IllegalArgumentException("percent must be from 1 to 99, was " + percent);
+		}
+		inNs("nft", "add", "table", "inet", "sgloss");
+		for (String hook : new String[] { "input", "output" }) {
+			inNs("nft", "add", "chain", "inet", "sgloss", hook,
+					"{ type filter hook " + hook + " priority 0; policy accept; }");
+			inNs("nft", "add", "rule", "inet", "sgloss", hook, "numgen", "random", "mod", "100", "<",
+					Integer.toString(percent), "drop");
+		}
+	}
+
+	/** Stop a process started in the namespace without ending it: its kernel still acknowledges. */
+	public static void pause(Process process) throws IOException {
+		run("kill", "-STOP", Long.toString(process.pid()));
+	}
+
 	private void inNs(String... command) throws IOException {
 		List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", this.name));
 		full.addAll(List.of(command));

@@ -48,7 +48,7 @@ class ApplicationConfigTests {
 	void defaultValuesBindToTheServicesDefaults() {
 		Binder binder = binder(ChartRendering.withDefaults().render());
 		assertThat(binder.bind("streamguard.enabled", Boolean.class).get()).isTrue();
-		assertThat(binder.bind("streamguard.stall-timeout", Duration.class).get()).isEqualTo(Duration.ofSeconds(20));
+		assertThat(binder.bind("streamguard.stall-timeout", Duration.class).get()).isEqualTo(Duration.ofMinutes(2));
 		assertThat(binder.bind("streamguard.idle-timeout", Duration.class).get()).isZero();
 		assertThat(binder.bind("streamguard.window.low", DataSize.class).get()).isEqualTo(DataSize.ofKilobytes(128));
 		assertThat(binder.bind("streamguard.window.high", DataSize.class).get()).isEqualTo(DataSize.ofKilobytes(512));
