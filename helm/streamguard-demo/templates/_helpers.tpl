@@ -47,11 +47,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-Whole seconds in a duration written the way Spring Boot reads it: a number and one of the units
-ms, s, m, h or d ("500ms", "20s", "2m"). Milliseconds round up, so the grace period derived from
-them never falls short. Takes a dict with "key" (for the error message) and "value".
+Milliseconds in a duration written the way Spring Boot reads it: a number and one of the units
+ms, s, m, h or d ("500ms", "20s", "2m"). Takes a dict with "key" (for the error message) and
+"value".
 */}}
-{{- define "streamguard-demo.durationSeconds" -}}
+{{- define "streamguard-demo.durationMillis" -}}
 {{- $value := toString .value | trim }}
 {{- if not (regexMatch "^[0-9]+(ms|s|m|h|d)$" $value) }}
 {{- fail (printf "%s must be a duration such as 500ms, 20s or 2m (a number and one of the units ms, s, m, h, d), but was %q" .key $value) }}
@@ -60,15 +60,41 @@ them never falls short. Takes a dict with "key" (for the error message) and "val
 {{- $amount := regexReplaceAll "^0+([0-9])" (regexFind "^[0-9]+" $value) "${1}" | int64 }}
 {{- $unit := regexReplaceAll "^[0-9]+" $value "" }}
 {{- if eq $unit "ms" }}
-{{- div (add $amount 999) 1000 }}
-{{- else if eq $unit "s" }}
 {{- $amount }}
+{{- else if eq $unit "s" }}
+{{- mul $amount 1000 }}
 {{- else if eq $unit "m" }}
-{{- mul $amount 60 }}
+{{- mul $amount 60000 }}
 {{- else if eq $unit "h" }}
-{{- mul $amount 3600 }}
+{{- mul $amount 3600000 }}
 {{- else }}
-{{- mul $amount 86400 }}
+{{- mul $amount 86400000 }}
+{{- end }}
+{{- end }}
+
+{{/*
+Whole seconds in a duration (see durationMillis). Milliseconds round up, so the grace period
+derived from them never falls short.
+*/}}
+{{- define "streamguard-demo.durationSeconds" -}}
+{{- div (add (include "streamguard-demo.durationMillis" .) 999) 1000 }}
+{{- end }}
+
+{{/*
+Fails unless spring.lifecycle.timeout-per-shutdown-phase is at least streamguard.drain.timeout
+plus 1s, the rule the service itself checks at startup: the drain is one shutdown phase, and
+Spring gives up on a phase at that timeout and shuts the web server down under live streams.
+Failing here stops `helm install` instead of leaving pods that never start.
+*/}}
+{{- define "streamguard-demo.checkShutdownTimeouts" -}}
+{{- $drainValue := .Values.streamguard.drain.timeout }}
+{{- $phaseValue := index .Values.spring.lifecycle "timeout-per-shutdown-phase" }}
+{{- $drain := include "streamguard-demo.durationMillis" (dict "key" "streamguard.drain.timeout" "value" $drainValue) | int64 }}
+{{- $phase := include "streamguard-demo.durationMillis" (dict "key" "spring.lifecycle.timeout-per-shutdown-phase" "value" $phaseValue) | int64 }}
+{{- $required := add $drain 1000 }}
+{{- if lt $phase $required }}
+{{- $shown := ternary (printf "%ds" (div $required 1000)) (printf "%dms" $required) (eq (mod $required 1000) 0) }}
+{{- fail (printf "spring.lifecycle.timeout-per-shutdown-phase (%s) must be at least streamguard.drain.timeout (%s) plus 1s, or Spring gives up on the stream drain before it ends and the service refuses to start: set spring.lifecycle.timeout-per-shutdown-phase to %s or more, or lower streamguard.drain.timeout" $phaseValue $drainValue $shown) }}
 {{- end }}
 {{- end }}
 
@@ -79,6 +105,7 @@ the grace period and sends SIGKILL when it runs out; a shorter period would cut 
 without a clean end and without their termination reason.
 */}}
 {{- define "streamguard-demo.terminationGracePeriodSeconds" -}}
+{{- include "streamguard-demo.checkShutdownTimeouts" . }}
 {{- $drain := include "streamguard-demo.durationSeconds" (dict "key" "streamguard.drain.timeout" "value" .Values.streamguard.drain.timeout) | int64 }}
 {{- $phase := include "streamguard-demo.durationSeconds" (dict "key" "spring.lifecycle.timeout-per-shutdown-phase" "value" (index .Values.spring.lifecycle "timeout-per-shutdown-phase")) | int64 }}
 {{- add $drain $phase .Values.lifecycle.preStopSleepSeconds .Values.terminationGraceMarginSeconds }}

@@ -10,6 +10,10 @@ import org.springframework.context.SmartLifecycle;
  * Drains live streams when the application context stops, before the web server's own
  * graceful shutdown (which would otherwise wait on streams that never end until it is cut
  * off). Runs the drain on a thread of its own and reports back when every stream has ended.
+ * <p>
+ * Spring waits for one phase at most {@code spring.lifecycle.timeout-per-shutdown-phase}, then
+ * goes on to the next one whether the drain has ended or not: the auto-configuration refuses to
+ * start when that timeout is shorter than the drain timeout plus a margin.
  *
  * @since 0.1.0
  */

@@ -1,5 +1,6 @@
 package dev.streamguard.autoconfigure;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,6 +23,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.MediaType;
@@ -93,8 +95,14 @@ public final class StreamGuardAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	StreamDrainLifecycle streamDrainLifecycle(StreamDrainer drainer, StreamGuardProperties properties) {
-		return new StreamDrainLifecycle(drainer, properties.getDrain().getTimeout());
+	StreamDrainLifecycle streamDrainLifecycle(StreamDrainer drainer, StreamGuardProperties properties,
+			ObjectProvider<LifecycleProperties> lifecycleProperties) {
+		Duration drainTimeout = properties.getDrain().getTimeout();
+		// Without Boot's lifecycle properties the application has its own lifecycle processor,
+		// whose timeouts cannot be read: only Boot's spring.lifecycle.* can be checked here.
+		lifecycleProperties.ifAvailable((lifecycle) -> ShutdownPhaseTooShortException.throwIfTooShort(drainTimeout,
+				lifecycle.getTimeoutPerShutdownPhase()));
+		return new StreamDrainLifecycle(drainer, drainTimeout);
 	}
 
 }

@@ -646,8 +646,9 @@ public class StreamGuardProperties implements Validator {
 
 		/**
 		 * How long streams may take to finish once the instance starts shutting down. SSE
-		 * streams end at once with a final "shutdown" event; the others are cut at this
-		 * timeout. Keep it below spring.lifecycle.timeout-per-shutdown-phase.
+		 * streams end at once with a final event; the others are cut at this timeout. The
+		 * drain is one shutdown phase: spring.lifecycle.timeout-per-shutdown-phase must be at
+		 * least this timeout plus 1s, or startup fails.
 		 */
 		private Duration timeout = Duration.ofSeconds(20);
 

@@ -80,14 +80,4 @@ class SocketOptionsTests {
 		assertThat(status.configuredConnections()).isZero();
 	}
 
-	@Test
-	void peerFailuresAreToldApartByTheirErrors() {
-		assertThat(PeerFailures.isPeerUnresponsive(new java.io.IOException("writev(..) failed: Connection timed out")))
-			.isTrue();
-		assertThat(PeerFailures.isPeerUnresponsive(new RuntimeException(new java.net.NoRouteToHostException("x"))))
-			.isTrue();
-		assertThat(PeerFailures.isPeerUnresponsive(new java.io.IOException("Connection reset by peer"))).isFalse();
-		assertThat(PeerFailures.isPeerUnresponsive(null)).isFalse();
-	}
-
 }

@@ -79,7 +79,21 @@ class ApplicationConfigTests {
 		assertThat(binder.bind("streamguard.transport.keepalive.interval", Duration.class).get()).hasSeconds(5);
 		assertThat(binder.bind("streamguard.transport.keepalive.count", Integer.class).get()).isEqualTo(4);
 		assertThat(binder.bind("streamguard.drain.timeout", Duration.class).get()).hasSeconds(45);
-		assertThat(binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class).get()).hasSeconds(15);
+		assertThat(binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class).get()).hasSeconds(50);
+	}
+
+	@Test
+	void shutdownPhaseOutlastsTheDrainAsTheServiceRequires() {
+		for (Manifests manifests : List.of(ChartRendering.withDefaults().render(),
+				ChartRendering.withValuesFile("production-values.yaml").render())) {
+			Binder binder = binder(manifests);
+			Duration drain = binder.bind("streamguard.drain.timeout", Duration.class).get();
+			Duration phase = binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class).get();
+			// the service's startup check: the drain is one phase, plus 1s to end what is left
+			assertThat(phase).as("spring.lifecycle.timeout-per-shutdown-phase against streamguard.drain.timeout %s",
+					drain)
+				.isGreaterThanOrEqualTo(drain.plusSeconds(1));
+		}
 	}
 
 	@Test
@@ -108,7 +122,7 @@ class ApplicationConfigTests {
 			.containsEntry("management.endpoints.web.exposure.include", "health,prometheus")
 			.containsEntry("server.port", 8080)
 			.containsEntry("server.shutdown", "graceful")
-			.containsEntry("spring.lifecycle.timeout-per-shutdown-phase", "10s")
+			.containsEntry("spring.lifecycle.timeout-per-shutdown-phase", "25s")
 			.doesNotContainKey("management.server.port");
 	}
 

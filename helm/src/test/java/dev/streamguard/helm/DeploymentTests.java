@@ -25,7 +25,7 @@ class DeploymentTests {
 
 	private static final long DEFAULT_DRAIN_SECONDS = 20;
 
-	private static final long DEFAULT_SHUTDOWN_PHASE_SECONDS = 10;
+	private static final long DEFAULT_SHUTDOWN_PHASE_SECONDS = 25;
 
 	@Test
 	void probesAskSpringBootHealthGroupsOnTheHttpPort() {
@@ -87,27 +87,34 @@ class DeploymentTests {
 	@Test
 	void gracePeriodCoversPreStopDrainShutdownPhaseAndMargin() {
 		Long gracePeriod = podSpec(ChartRendering.withDefaults().render()).getTerminationGracePeriodSeconds();
-		// preStop 5s + drain 20s + shutdown phase 10s + margin 5s
-		assertThat(gracePeriod).isEqualTo(40L).isGreaterThan(DEFAULT_DRAIN_SECONDS + DEFAULT_SHUTDOWN_PHASE_SECONDS);
+		// preStop 5s + drain 20s + shutdown phase 25s + margin 5s
+		assertThat(gracePeriod).isEqualTo(55L).isGreaterThan(DEFAULT_DRAIN_SECONDS + DEFAULT_SHUTDOWN_PHASE_SECONDS);
 	}
 
 	@Test
 	void gracePeriodFollowsALongerDrainAndShutdownPhase() {
 		Long gracePeriod = podSpec(ChartRendering.withValuesFile("production-values.yaml").render())
 			.getTerminationGracePeriodSeconds();
-		// preStop 10s + drain 45s + shutdown phase 15s + margin 7s
-		assertThat(gracePeriod).isEqualTo(77L).isGreaterThan(45L + 15L);
+		// preStop 10s + drain 45s + shutdown phase 50s + margin 7s
+		assertThat(gracePeriod).isEqualTo(112L).isGreaterThan(45L + 50L);
 	}
 
 	@Test
 	void gracePeriodReadsEveryDurationUnitAndRoundsMillisecondsUp() {
-		assertThat(gracePeriodWithDrain("1500ms")).isEqualTo(2 + 20);
-		assertThat(gracePeriodWithDrain("1ms")).isEqualTo(1 + 20);
-		assertThat(gracePeriodWithDrain("0s")).isEqualTo(20);
-		assertThat(gracePeriodWithDrain("090s")).isEqualTo(90 + 20);
-		assertThat(gracePeriodWithDrain("2m")).isEqualTo(120 + 20);
-		assertThat(gracePeriodWithDrain("1h")).isEqualTo(3600 + 20);
-		assertThat(gracePeriodWithDrain("1d")).isEqualTo(86400 + 20);
+		// drain 0s, preStop 15s, margin 5s: the phase timeout in whole seconds, plus 20
+		assertThat(gracePeriodWithShutdownPhase("1500ms")).isEqualTo(2 + 20);
+		assertThat(gracePeriodWithShutdownPhase("1001ms")).isEqualTo(2 + 20);
+		assertThat(gracePeriodWithShutdownPhase("1s")).isEqualTo(1 + 20);
+		assertThat(gracePeriodWithShutdownPhase("090s")).isEqualTo(90 + 20);
+		assertThat(gracePeriodWithShutdownPhase("2m")).isEqualTo(120 + 20);
+		assertThat(gracePeriodWithShutdownPhase("1h")).isEqualTo(3600 + 20);
+		assertThat(gracePeriodWithShutdownPhase("1d")).isEqualTo(86400 + 20);
+		// and the drain timeout the same way: 1ms of drain is a whole second of grace
+		assertThat(podSpec(ChartRendering.withDefaults()
+			.set("streamguard.drain.timeout", "1ms")
+			.set("spring.lifecycle.timeout-per-shutdown-phase", "1001ms")
+			.set("lifecycle.preStopSleepSeconds", 15)
+			.render()).getTerminationGracePeriodSeconds()).isEqualTo(1 + 2 + 20);
 	}
 
 	@Test
@@ -222,10 +229,10 @@ class DeploymentTests {
 		assertThat(byMinimum.getSpec().getMaxUnavailable()).isNull();
 	}
 
-	private static long gracePeriodWithDrain(String drain) {
+	private static long gracePeriodWithShutdownPhase(String phase) {
 		return podSpec(ChartRendering.withDefaults()
-			.set("streamguard.drain.timeout", drain)
-			.set("spring.lifecycle.timeout-per-shutdown-phase", "0s")
+			.set("streamguard.drain.timeout", "0s")
+			.set("spring.lifecycle.timeout-per-shutdown-phase", phase)
 			.set("lifecycle.preStopSleepSeconds", 15)
 			.render()).getTerminationGracePeriodSeconds();
 	}

@@ -14,8 +14,8 @@ class NotesTests {
 		assertThat(ChartRendering.withDefaults().notes())
 			.contains("kubectl --namespace streams port-forward service/demo-streamguard-demo 8080:80")
 			.contains("Pods: 2 (--set replicaCount=N, or autoscaling.enabled=true)")
-			.contains("preStop sleep 5s, stream drain 20s, shutdown phase 10s, margin 5s")
-			.contains("terminationGracePeriodSeconds = 40.")
+			.contains("preStop sleep 5s, stream drain 20s, shutdown phase 25s, margin 5s")
+			.contains("terminationGracePeriodSeconds = 55.")
 			.doesNotContain("ServiceMonitor")
 			.doesNotContain("/actuator/streams");
 	}
@@ -26,7 +26,7 @@ class NotesTests {
 			.valuesFile("production-values.yaml")
 			.notes();
 		assertThat(notes).contains("Pods: 3 to 12, scaled on CPU and on streamguard_streams_active per pod")
-			.contains("terminationGracePeriodSeconds = 77.")
+			.contains("terminationGracePeriodSeconds = 112.")
 			.contains("ServiceMonitor demo-streamguard-demo")
 			.contains("ConfigMap demo-streamguard-demo-dashboard")
 			.contains("/actuator/streams");

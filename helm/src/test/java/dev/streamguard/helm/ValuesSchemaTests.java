@@ -1,5 +1,6 @@
 package dev.streamguard.helm;
 
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,6 +37,29 @@ class ValuesSchemaTests {
 			.renderFailure()).contains("/spring/lifecycle/timeout-per-shutdown-phase");
 		assertThat(ChartRendering.withDefaults().set("streamguard.transport.user-timeout", 30).renderFailure())
 			.contains("/streamguard/transport/user-timeout");
+	}
+
+	@Test
+	void shutdownPhaseThatEndsBeforeTheDrainIsRejected() {
+		assertThat(ChartRendering.withDefaults()
+			.set("streamguard.drain.timeout", "20s")
+			.set("spring.lifecycle.timeout-per-shutdown-phase", "10s")
+			.renderFailure()).contains("spring.lifecycle.timeout-per-shutdown-phase (10s) must be at least "
+					+ "streamguard.drain.timeout (20s) plus 1s")
+			.contains("set spring.lifecycle.timeout-per-shutdown-phase to 21s or more, or lower streamguard.drain.timeout");
+		assertThat(ChartRendering.withDefaults()
+			.set("streamguard.drain.timeout", "1500ms")
+			.set("spring.lifecycle.timeout-per-shutdown-phase", "2499ms")
+			.renderFailure()).contains("to 2500ms or more");
+	}
+
+	@Test
+	void shutdownPhaseOfTheDrainPlusOneSecondIsAccepted() {
+		assertThat(ChartRendering.withDefaults()
+			.set("streamguard.drain.timeout", "20s")
+			.set("spring.lifecycle.timeout-per-shutdown-phase", "21000ms")
+			.render()
+			.get(Deployment.class)).isNotNull();
 	}
 
 	@Test
