@@ -42,6 +42,23 @@ class KernelViewTests {
 	}
 
 	@Test
+	void nonReaderOfSmallElementsIsStalledAlthoughItsBytesWaitInTheKernel() throws Exception {
+		assumeTrue(Epoll.isAvailable(), "TCP_INFO needs native epoll");
+		try (TestServer server = TestServer.start("streamguard.transport.user-timeout=2s",
+				"streamguard.stall-timeout=4s", "streamguard.heartbeat.interval=0")) {
+			try (RawHttp client = RawHttp.get(server.port(), "/test/writer?waitMs=60000", 64 * 1024)) {
+				LiveStream stream = server.listener().awaitStart(Duration.ofSeconds(5));
+				client.read(4096);
+				// Lines of a few bytes: the kernel's send buffer takes megabytes of them while
+				// the write window in the process has room.
+				Ended ended = server.listener().awaitEnd(Duration.ofSeconds(12));
+				assertThat(ended.reason()).isEqualTo(TerminationReason.STALLED);
+				assertThat(ended.stream().age()).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(10));
+			}
+		}
+	}
+
+	@Test
 	void silentPeerCaughtByTheStallTimerIsNamedUnresponsive() throws Exception {
 		assumeTrue(Epoll.isAvailable(), "TCP_INFO needs native epoll");
 		try (NetNs ns = NetNs.createOrSkip();
