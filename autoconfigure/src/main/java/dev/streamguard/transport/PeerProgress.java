@@ -28,10 +28,11 @@ import org.jspecify.annotations.Nullable;
  * Linux applies TCP_USER_TIMEOUT to zero-window probing by the time since the first probe,
  * and resets that clock only when the window opens wide enough for the whole head of the send
  * queue: a live reader that opens its window a little at a time is cut although it answers
- * every probe and takes data all along. So once a connection is seen probing a closed window,
- * the kernel's user timeout is lifted from it for the rest of its life and this handler
- * applies it instead, to what it is for: the connection is closed when the peer acknowledges
- * nothing for the user timeout while data is outstanding or window probes go unanswered. A
+ * every probe and takes data all along. So once data is seen waiting on a connection, the
+ * kernel's user timeout is lifted from it for the rest of its life (a stale probe clock would
+ * otherwise end it at its next closed window) and this handler applies it instead, to what it
+ * is for: the connection is closed when the peer acknowledges nothing for the user timeout
+ * while data is in flight, or three window probes in a row go unanswered past it. A
  * peer that acknowledges but keeps its window closed is alive; whether it reads too slowly is
  * the stall timeout's call, per stream (a Linux receiver keeps its window closed until a
  * sixteenth of its largest receive buffer is free: 384 KB of the default 6 MB, 19 s at
@@ -58,8 +59,12 @@ public final class PeerProgress extends ChannelDuplexHandler {
 	 */
 	private static final long MIN_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
 
-	/** Unanswered zero-window probes in a row that make a peer silent rather than slow. */
-	private static final int SILENT_PROBES = 2;
+	/**
+	 * Unanswered zero-window probes in a row that make a peer silent rather than slow: one may
+	 * go unanswered on a live peer (rate limit, a lost answer on a lossy link), and three in a
+	 * row make a false positive unlikely even at a few percent of loss.
+	 */
+	private static final int SILENT_PROBES = 3;
 
 	private final long userTimeoutNanos;
 
@@ -266,7 +271,10 @@ public final class PeerProgress extends ChannelDuplexHandler {
 		if (this.userTimeoutNanos == 0) {
 			return;
 		}
-		if (!this.lifted && info.zeroWindow()) {
+		// Lifted as soon as data waits, not only once a closed window is caught in a sample: a
+		// slow reader's closed-window spells may be shorter than the sampling period, and the
+		// kernel adds them up.
+		if (!this.lifted) {
 			lift(channel);
 		}
 		if (this.lifted) {
@@ -279,8 +287,8 @@ public final class PeerProgress extends ChannelDuplexHandler {
 			channel.config().setOption(EpollUserTimeout.OPTION, 0);
 			this.lifted = true;
 			if (logger.isDebugEnabled()) {
-				logger.debug("[" + channel + "] Peer's window is closed: its user timeout is applied by progress"
-						+ " from now on");
+				logger.debug("[" + channel + "] Data waits on the peer: its user timeout is applied by"
+						+ " acknowledgements from now on");
 			}
 		}
 		catch (RuntimeException ex) {
@@ -291,9 +299,8 @@ public final class PeerProgress extends ChannelDuplexHandler {
 
 	private void applyUserTimeout(Channel channel, TcpInfo info) {
 		// Silent: data in flight and no acknowledgement, or a closed window whose probes go
-		// unanswered. A live receiver may leave one probe unanswered now and then (Linux
-		// answers out-of-window segments at most once per 500 ms), never two in a row once
-		// the probes are further apart than that.
+		// unanswered. A live receiver may leave a probe unanswered now and then (Linux answers
+		// out-of-window segments at most once per 500 ms; an answer may be lost).
 		boolean unanswered = info.unacked() > 0 || info.zeroWindowProbes() >= SILENT_PROBES;
 		if (unanswered && info.sinceLastAck().toNanos() >= this.userTimeoutNanos) {
 			PeerTimeoutException timedOut = new PeerTimeoutException(
