@@ -5,11 +5,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.streamguard.stream.LiveStream;
+import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.test.BinaryHttp;
@@ -30,6 +32,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.io.ByteArrayResource;
+import org.springframework.core.env.Environment;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.HttpHeaders;
@@ -40,6 +43,7 @@ import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.server.ServerWebExchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -136,7 +140,7 @@ class StaticFileZeroCopyTests {
 	void staticFileRangeIsServedWithSendfile() throws Exception {
 		HttpResponse<byte[]> response = BinaryHttp.get(port, "/data.bin", "Range", "bytes=1000-200999");
 		assertThat(response.statusCode()).isEqualTo(206);
-		assertThat(response.body()).isEqualTo(java.util.Arrays.copyOfRange(content, 1000, 201000));
+		assertThat(response.body()).isEqualTo(Arrays.copyOfRange(content, 1000, 201000));
 		assertNoLiveStream(response);
 		assertThat(spy().regionBytes()).isEqualTo(200000);
 	}
@@ -175,13 +179,11 @@ class StaticFileZeroCopyTests {
 	}
 
 	private static ServerHttpResponse decorate(ServerHttpResponse response) {
+		StreamPolicy policy = new StreamPolicy(null, null, null, null, null, false, DataSize.ofKilobytes(32),
+				DataSize.ofKilobytes(64));
 		StreamGuardWebFilter filter = new StreamGuardWebFilter(new StreamRegistry(),
-				new StreamPolicyResolver(
-						new dev.streamguard.stream.StreamPolicy(null, null, null, null, null, false,
-								org.springframework.util.unit.DataSize.ofKilobytes(32),
-								org.springframework.util.unit.DataSize.ofKilobytes(64)),
-						java.util.Map.of()),
-				List.of(), StreamGuardWebFilter.DEFAULT_MEDIA_TYPES, Duration.ofSeconds(1));
+				new StreamPolicyResolver(policy, Map.of()), List.of(), StreamGuardWebFilter.DEFAULT_MEDIA_TYPES,
+				Duration.ofSeconds(1));
 		ServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/data.bin"))
 			.mutate()
 			.response(response)
@@ -224,7 +226,7 @@ class StaticFileZeroCopyTests {
 
 		private final Path file;
 
-		Resources(org.springframework.core.env.Environment environment) {
+		Resources(Environment environment) {
 			this.file = Path.of(environment.getRequiredProperty("test.file"));
 		}
 
