@@ -1,21 +1,25 @@
 package dev.streamguard.web;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.streamguard.source.ByteSource;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.test.BinaryHttp;
-import dev.streamguard.test.FileRegionSpy;
+import dev.streamguard.test.FileServer;
 import dev.streamguard.test.RecordingListener;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,14 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.HttpHeaders;
@@ -41,9 +42,9 @@ import org.springframework.http.ZeroCopyHttpOutputMessage;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.util.unit.DataSize;
 import org.springframework.web.server.ServerWebExchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,49 +54,45 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.withSettings;
 
 /**
- * Static files and {@link Resource} bodies behind the guard: the server's zero-copy path stays
- * open, and a file is a live stream only where a route says so.
+ * Files behind the guard, on a real Reactor Netty server whose pipeline shows what reaches the
+ * socket: static files and {@link Resource} bodies keep the zero-copy path and are live streams
+ * only where a route says so; a file-backed {@link ByteSource} is answered with zero-copy, full
+ * and ranged, as a live stream.
  */
-class StaticFileZeroCopyTests {
+class ZeroCopyTests {
 
 	private static final int FILE_LENGTH = 3 * 1024 * 1024 + 7;
+
+	private static final int BIG_LENGTH = 64 * 1024 * 1024;
 
 	@TempDir
 	static Path files;
 
 	private static byte[] content;
 
-	private static ConfigurableApplicationContext context;
-
-	private static int port;
+	private static FileServer server;
 
 	@BeforeAll
 	static void start() throws IOException {
-		content = new byte[FILE_LENGTH];
-		new Random(7).nextBytes(content);
-		Files.write(files.resolve("data.bin"), content);
-		Files.createDirectories(files.resolve("guarded"));
-		Files.write(files.resolve("guarded/archive.bin"), content);
-		context = new SpringApplicationBuilder(FileApplication.class).web(WebApplicationType.REACTIVE)
-			.properties("server.port=0", "server.address=127.0.0.1", "spring.main.banner-mode=off",
-					"server.shutdown=immediate", "spring.web.resources.static-locations=file:" + files + "/",
-					"test.file=" + files.resolve("data.bin"), "streamguard.routes[/guarded/**].guard-resources=true")
-			.run();
-		port = Integer.parseInt(context.getEnvironment().getRequiredProperty("local.server.port"));
+		content = FileServer.writeRandomFile(files.resolve("data.bin"), FILE_LENGTH);
+		FileServer.writeRandomFile(files.resolve("guarded/archive.bin"), FILE_LENGTH);
+		Files.write(files.resolve("big.bin"), new byte[BIG_LENGTH]);
+		server = FileServer.start(FileApplication.class, "spring.web.resources.static-locations=file:" + files + "/",
+				"test.files=" + files, "streamguard.routes[/guarded/**].guard-resources=true",
+				"streamguard.routes[/streams/big].max-duration=300ms");
 	}
 
 	@AfterAll
 	static void stop() {
-		context.close();
+		server.close();
 	}
 
 	@BeforeEach
 	void forgetEarlierRequests() throws InterruptedException {
-		spy().reset();
-		while (listener().pollEnd(Duration.ZERO) != null) {
-			// Drained.
-		}
+		server.forgetEarlierRequests();
 	}
+
+	// The decorator
 
 	@Test
 	void decoratedResponseOffersZeroCopyWhenTheServerResponseDoes() {
@@ -126,36 +123,38 @@ class StaticFileZeroCopyTests {
 		assertThat(headers.containsHeader(StreamGuardWebFilter.STREAM_ID_HEADER)).isFalse();
 	}
 
+	// Static files and resources
+
 	@Test
 	void staticBinFileIsServedByteExactWithSendfileAndIsNoLiveStream() throws Exception {
-		HttpResponse<byte[]> response = BinaryHttp.get(port, "/data.bin");
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/data.bin");
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
 		assertThat(response.body()).isEqualTo(content);
 		assertNoLiveStream(response);
-		assertThat(spy().regionBytes()).isEqualTo(FILE_LENGTH);
+		assertThat(server.spy().regionBytes()).isEqualTo(FILE_LENGTH);
 	}
 
 	@Test
 	void staticFileRangeIsServedWithSendfile() throws Exception {
-		HttpResponse<byte[]> response = BinaryHttp.get(port, "/data.bin", "Range", "bytes=1000-200999");
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/data.bin", "Range", "bytes=1000-200999");
 		assertThat(response.statusCode()).isEqualTo(206);
 		assertThat(response.body()).isEqualTo(Arrays.copyOfRange(content, 1000, 201000));
 		assertNoLiveStream(response);
-		assertThat(spy().regionBytes()).isEqualTo(200000);
+		assertThat(server.spy().regionBytes()).isEqualTo(200000);
 	}
 
 	@Test
 	void controllerReturningAFileResourceIsServedWithSendfileAndIsNoLiveStream() throws Exception {
-		HttpResponse<byte[]> response = BinaryHttp.get(port, "/resource/file");
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/resource/file");
 		assertThat(response.body()).isEqualTo(content);
 		assertNoLiveStream(response);
-		assertThat(spy().regionBytes()).isEqualTo(FILE_LENGTH);
+		assertThat(server.spy().regionBytes()).isEqualTo(FILE_LENGTH);
 	}
 
 	@Test
 	void controllerReturningAnInMemoryResourceIsNoLiveStream() throws Exception {
-		HttpResponse<byte[]> response = BinaryHttp.get(port, "/resource/bytes");
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/resource/bytes");
 		assertThat(response.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
 		assertThat(response.body()).isEqualTo(content);
 		assertNoLiveStream(response);
@@ -163,19 +162,87 @@ class StaticFileZeroCopyTests {
 
 	@Test
 	void routeThatGuardsResourcesMakesAStaticFileALiveStreamThatKeepsSendfile() throws Exception {
-		HttpResponse<byte[]> response = BinaryHttp.get(port, "/guarded/archive.bin");
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/guarded/archive.bin");
 		assertThat(response.body()).isEqualTo(content);
 		assertThat(response.headers().firstValue(StreamGuardWebFilter.STREAM_ID_HEADER)).isPresent();
-		RecordingListener.Ended ended = listener().awaitEnd(Duration.ofSeconds(5));
-		assertThat(ended.reason()).isEqualTo(TerminationReason.COMPLETED);
-		assertThat(ended.stream().bytesSent()).isEqualTo(FILE_LENGTH);
-		assertThat(spy().regionBytes()).isEqualTo(FILE_LENGTH);
+		assertThat(server.spy().regionBytes()).isEqualTo(FILE_LENGTH);
+		assertCompleted("/**", FILE_LENGTH);
+	}
+
+	// File-backed byte sources
+
+	@Test
+	void fileSourceAnswerIsSentWithSendfileAsALiveStream() throws Exception {
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/streams/data");
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.headers().firstValue("Content-Length")).hasValue(Integer.toString(FILE_LENGTH));
+		assertThat(response.headers().firstValue(StreamGuardWebFilter.STREAM_ID_HEADER)).isPresent();
+		assertThat(response.body()).isEqualTo(content);
+		assertThat(server.spy().regionBytes()).isEqualTo(FILE_LENGTH);
+		assertCompleted("/streams/data", FILE_LENGTH);
+	}
+
+	@Test
+	void fileSourceRangeIsSentWithSendfile() throws Exception {
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/streams/data", "Range", "bytes=1000-200999");
+		assertThat(response.statusCode()).isEqualTo(206);
+		assertThat(response.headers().firstValue("Content-Range")).hasValue("bytes 1000-200999/" + FILE_LENGTH);
+		assertThat(response.body()).isEqualTo(Arrays.copyOfRange(content, 1000, 201000));
+		assertThat(server.spy().regionBytes()).isEqualTo(200000);
+		assertCompleted("/streams/data", 200000);
+	}
+
+	@Test
+	void fileSourceResumeFromAnOffsetIsSentWithSendfile() throws Exception {
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/streams/data", "Range", "bytes=3000000-");
+		assertThat(response.statusCode()).isEqualTo(206);
+		assertThat(response.body()).isEqualTo(Arrays.copyOfRange(content, 3000000, FILE_LENGTH));
+		assertThat(server.spy().regionBytes()).isEqualTo(FILE_LENGTH - 3000000);
+	}
+
+	@Test
+	void fileSentWithSendfileStillEndsAtItsRoutesMaxDuration() throws Exception {
+		try (Socket socket = new Socket()) {
+			socket.setReceiveBufferSize(16 * 1024);
+			socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+			socket.getOutputStream()
+				.write("GET /streams/big HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+			// Read nothing: the kernel's buffers fill and the file stays unsent.
+			RecordingListener.Ended ended = server.listener().awaitEnd(Duration.ofSeconds(10));
+			assertThat(ended.stream().route()).isEqualTo("/streams/big");
+			assertThat(ended.reason()).isEqualTo(TerminationReason.MAX_DURATION);
+			assertThat(server.spy().regionBytes()).isEqualTo(BIG_LENGTH);
+			socket.setSoTimeout(10_000);
+			assertThat(drain(socket.getInputStream())).isLessThan(BIG_LENGTH);
+		}
 	}
 
 	private static void assertNoLiveStream(HttpResponse<byte[]> response) throws InterruptedException {
 		assertThat(response.headers().firstValue(StreamGuardWebFilter.STREAM_ID_HEADER)).isEmpty();
 		// Every stream that starts ends, at the latest once its response is written.
-		assertThat(listener().pollEnd(Duration.ofMillis(200))).isNull();
+		assertThat(server.listener().pollEnd(Duration.ofMillis(200))).isNull();
+	}
+
+	private static void assertCompleted(String route, long bytes) throws InterruptedException {
+		RecordingListener.Ended ended = server.listener().awaitEnd(Duration.ofSeconds(5));
+		assertThat(ended.stream().route()).isEqualTo(route);
+		assertThat(ended.reason()).isEqualTo(TerminationReason.COMPLETED);
+		assertThat(ended.stream().bytesSent()).isEqualTo(bytes);
+	}
+
+	/** Read until the server closes the connection; return how many bytes came. */
+	private static long drain(InputStream in) {
+		long total = 0;
+		byte[] buffer = new byte[64 * 1024];
+		try {
+			for (int n; (n = in.read(buffer)) >= 0;) {
+				total += n;
+			}
+		}
+		catch (IOException ex) {
+			// Reset by the server: as closed.
+		}
+		return total;
 	}
 
 	private static ServerHttpResponse decorate(ServerHttpResponse response) {
@@ -196,27 +263,19 @@ class StaticFileZeroCopyTests {
 		return seen.get();
 	}
 
-	private static FileRegionSpy spy() {
-		return context.getBean(FileRegionSpy.class);
-	}
-
-	private static RecordingListener listener() {
-		return context.getBean(RecordingListener.class);
-	}
-
 	@SpringBootConfiguration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
 	@Import(Resources.class)
 	static class FileApplication {
 
 		@Bean
-		FileRegionSpy fileRegionSpy() {
-			return new FileRegionSpy();
+		ByteSource data(Environment environment) {
+			return ByteSource.ofFile("data", Path.of(environment.getRequiredProperty("test.files"), "data.bin"));
 		}
 
 		@Bean
-		RecordingListener recordingListener() {
-			return new RecordingListener();
+		ByteSource big(Environment environment) {
+			return ByteSource.ofFile("big", Path.of(environment.getRequiredProperty("test.files"), "big.bin"));
 		}
 
 	}
@@ -227,7 +286,7 @@ class StaticFileZeroCopyTests {
 		private final Path file;
 
 		Resources(Environment environment) {
-			this.file = Path.of(environment.getRequiredProperty("test.file"));
+			this.file = Path.of(environment.getRequiredProperty("test.files"), "data.bin");
 		}
 
 		@GetMapping(path = "/resource/file", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
