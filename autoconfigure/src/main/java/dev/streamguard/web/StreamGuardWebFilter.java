@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 import dev.streamguard.stream.LiveStream;
@@ -273,7 +274,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		@Override
 		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
 			MediaType contentType = getHeaders().getContentType();
-			StreamPolicy policy = streamPolicy(contentType, servesResource(this.exchange));
+			StreamPolicy policy = streamPolicy(contentType, () -> servesResource(this.exchange));
 			if (contentType == null || policy == null) {
 				return super.writeWith(body);
 			}
@@ -283,7 +284,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		@Override
 		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 			MediaType contentType = getHeaders().getContentType();
-			StreamPolicy policy = streamPolicy(contentType, false);
+			StreamPolicy policy = streamPolicy(contentType, () -> false);
 			if (contentType == null || policy == null) {
 				return super.writeAndFlushWith(body);
 			}
@@ -293,15 +294,15 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 		/**
 		 * Return the policy of the body if it is a live stream, or {@code null} if it passes
-		 * through.
+		 * through. Whether the body is a resource is asked only of stream content types.
 		 */
-		@Nullable StreamPolicy streamPolicy(@Nullable MediaType contentType, boolean resource) {
+		@Nullable StreamPolicy streamPolicy(@Nullable MediaType contentType, BooleanSupplier resource) {
 			if (!isStream(contentType)) {
 				return null;
 			}
 			StreamPolicy policy = StreamGuardWebFilter.this.policies
 				.resolve(this.exchange.getRequest().getPath().pathWithinApplication());
-			return (!resource || policy.guardResources()) ? policy : null;
+			return (policy.guardResources() || !resource.getAsBoolean()) ? policy : null;
 		}
 
 		<T> Mono<Void> guard(MediaType contentType, BodyShape<T> shape, StreamPolicy policy,
@@ -338,7 +339,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			ZeroCopyHttpOutputMessage server = (ZeroCopyHttpOutputMessage) getDelegate();
 			MediaType contentType = getHeaders().getContentType();
 			boolean fileIsStream = Boolean.TRUE.equals(this.exchange.getAttribute(FILE_IS_STREAM_ATTRIBUTE));
-			StreamPolicy policy = streamPolicy(contentType, !fileIsStream);
+			StreamPolicy policy = streamPolicy(contentType, () -> !fileIsStream);
 			if (contentType == null || policy == null) {
 				return server.writeWith(file, position, count);
 			}

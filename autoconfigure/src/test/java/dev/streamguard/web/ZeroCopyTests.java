@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -36,6 +37,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ZeroCopyHttpOutputMessage;
@@ -45,6 +47,8 @@ import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.resource.ResourceWebHandler;
 import org.springframework.web.server.ServerWebExchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -121,6 +125,19 @@ class ZeroCopyTests {
 		((ZeroCopyHttpOutputMessage) decorated).writeWith(file, 3, 5).block(Duration.ofSeconds(5));
 		then((ZeroCopyHttpOutputMessage) zeroCopy).should().writeWith(file, 3, 5);
 		assertThat(headers.containsHeader(StreamGuardWebFilter.STREAM_ID_HEADER)).isFalse();
+	}
+
+	@Test
+	void staticResourceWrittenAsBuffersIsNoLiveStream() {
+		// A static resource that is no file (in a jar, say) reaches the decorator as buffers.
+		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/data.bin"));
+		exchange.getAttributes().put(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE, new ResourceWebHandler());
+		ServerHttpResponse decorated = decorate(exchange);
+		decorated.getHeaders().setContentType(MediaType.APPLICATION_OCTET_STREAM);
+		decorated.writeWith(Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(new byte[] { 1, 2, 3 })))
+			.block(Duration.ofSeconds(5));
+		assertThat(decorated.getHeaders().containsHeader(StreamGuardWebFilter.STREAM_ID_HEADER)).isFalse();
+		assertThat(exchange.getResponse().getBodyAsString().block(Duration.ofSeconds(5))).hasSize(3);
 	}
 
 	// Static files and resources
@@ -246,15 +263,16 @@ class ZeroCopyTests {
 	}
 
 	private static ServerHttpResponse decorate(ServerHttpResponse response) {
+		return decorate(
+				MockServerWebExchange.from(MockServerHttpRequest.get("/data.bin")).mutate().response(response).build());
+	}
+
+	private static ServerHttpResponse decorate(ServerWebExchange exchange) {
 		StreamPolicy policy = new StreamPolicy(null, null, null, null, null, false, DataSize.ofKilobytes(32),
 				DataSize.ofKilobytes(64));
 		StreamGuardWebFilter filter = new StreamGuardWebFilter(new StreamRegistry(),
 				new StreamPolicyResolver(policy, Map.of()), List.of(), StreamGuardWebFilter.DEFAULT_MEDIA_TYPES,
 				Duration.ofSeconds(1));
-		ServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/data.bin"))
-			.mutate()
-			.response(response)
-			.build();
 		AtomicReference<ServerHttpResponse> seen = new AtomicReference<>();
 		filter.filter(exchange, (decorated) -> {
 			seen.set(decorated.getResponse());
