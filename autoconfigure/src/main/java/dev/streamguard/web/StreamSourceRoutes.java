@@ -37,8 +37,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * resume: SSE {@code Last-Event-ID} (after the given position), NDJSON {@code ?from=} (at the
  * given position), and {@code Range: bytes=N-} for byte sources ({@code 206 Partial Content}).
  * A byte source backed by a {@linkplain ByteSource#file() file} is sent with zero-copy
- * ({@code sendfile}) where the server offers it, and is a live stream all the same. Unknown sources answer 404, bad positions 400 and unsatisfiable ranges 416, each as an
- * RFC 9457 problem.
+ * ({@code sendfile}) where the server offers it, and is a live stream all the same. Unknown
+ * sources answer 404, bad positions 400 and unsatisfiable ranges 416, each as an RFC 9457
+ * problem.
  *
  * @since 0.1.0
  */
