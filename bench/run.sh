@@ -10,6 +10,7 @@ cp=$(./mvnw -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/st
 out=$(mktemp)
 java -cp "$cp" dev.streamguard.bench.ThroughputBenchmark "$size" "$rounds" | tee "$out"
 java -cp "$cp" dev.streamguard.bench.SlowReaderBenchmark 1000 20 | tee -a "$out"
+java -cp "$cp" dev.streamguard.bench.StaticFileBenchmark 2147483648 5 | tee -a "$out"   # 2 GB file in the temp directory, needs curl
 for run in 1 2 3; do   # heap per stream is noisy: three runs, the chart shows the median
   java -cp "$cp" dev.streamguard.bench.FanOutBenchmark 10000 30 | tee -a "$out"
 done
@@ -23,7 +24,7 @@ java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r), $(java -version 2>&1 | head -1)"
   echo
   echo '```'
-  grep -E "^throughput|^slow-readers|^fan-out|^dead-peer|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
+  grep -E "^throughput|^static-files|^file-byte-source|^slow-readers|^fan-out|^dead-peer|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
   echo '```'
   echo
   echo '![Benchmark chart](results.png)'

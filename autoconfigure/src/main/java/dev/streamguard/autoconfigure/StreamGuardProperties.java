@@ -381,6 +381,14 @@ public class StreamGuardProperties implements Validator {
 		 */
 		private @Nullable DataSize windowHigh;
 
+		/**
+		 * Whether Resource and file bodies of a stream content type on this route (static
+		 * files, controllers returning a Resource) are live streams. Off, they are passed
+		 * through untouched; on, they are registered and bounded by max-duration, drain and
+		 * admission, and files keep being sent with zero-copy.
+		 */
+		private boolean guardResources;
+
 		public @Nullable Duration getStallTimeout() {
 			return this.stallTimeout;
 		}
@@ -435,6 +443,14 @@ public class StreamGuardProperties implements Validator {
 
 		public void setWindowHigh(@Nullable DataSize windowHigh) {
 			this.windowHigh = windowHigh;
+		}
+
+		public boolean isGuardResources() {
+			return this.guardResources;
+		}
+
+		public void setGuardResources(boolean guardResources) {
+			this.guardResources = guardResources;
 		}
 
 	}

@@ -57,7 +57,8 @@ final class StreamPolicies {
 				new StreamPolicy.Resilience(or(route.getBulkhead(), base.resilience().bulkhead()),
 						or(route.getRateLimiter(), base.resilience().rateLimiter()),
 						or(route.getTimeLimiter(), base.resilience().timeLimiter()),
-						or(route.getCircuitBreaker(), base.resilience().circuitBreaker())));
+						or(route.getCircuitBreaker(), base.resilience().circuitBreaker())),
+				route.isGuardResources());
 	}
 
 	private static @Nullable String or(@Nullable String value, @Nullable String fallback) {

@@ -21,11 +21,34 @@ import org.springframework.util.unit.DataSize;
  * @param windowLow size under which a full write window has room again
  * @param windowHigh size at which the write window is full
  * @param resilience the Resilience4j instances that guard the stream
+ * @param guardResources whether a {@code Resource} or file body of a stream content type (a
+ * static file, a controller returning a {@code Resource}) is a live stream too; by default it
+ * is passed through untouched (since 0.2.0)
  * @since 0.1.0
  */
 public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration idleTimeout,
 		@Nullable Duration firstElementTimeout, @Nullable Duration maxDuration, @Nullable Duration heartbeatInterval,
-		boolean ndjsonHeartbeat, DataSize windowLow, DataSize windowHigh, Resilience resilience) {
+		boolean ndjsonHeartbeat, DataSize windowLow, DataSize windowHigh, Resilience resilience,
+		boolean guardResources) {
+
+	/**
+	 * Create a policy under which resource bodies are not live streams.
+	 * @param stallTimeout the stall timeout
+	 * @param idleTimeout the idle timeout
+	 * @param firstElementTimeout the first-element timeout
+	 * @param maxDuration the maximum duration
+	 * @param heartbeatInterval the heartbeat interval
+	 * @param ndjsonHeartbeat whether NDJSON streams get heartbeats
+	 * @param windowLow the low water mark
+	 * @param windowHigh the high water mark
+	 * @param resilience the Resilience4j instances
+	 */
+	public StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration idleTimeout,
+			@Nullable Duration firstElementTimeout, @Nullable Duration maxDuration, @Nullable Duration heartbeatInterval,
+			boolean ndjsonHeartbeat, DataSize windowLow, DataSize windowHigh, Resilience resilience) {
+		this(stallTimeout, idleTimeout, firstElementTimeout, maxDuration, heartbeatInterval, ndjsonHeartbeat, windowLow,
+				windowHigh, resilience, false);
+	}
 
 	/**
 	 * Create a policy without Resilience4j instances.
@@ -80,7 +103,8 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withStallTimeout(@Nullable Duration stallTimeout) {
 		return new StreamPolicy(stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
-				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
+				this.guardResources);
 	}
 
 	/**
@@ -90,7 +114,8 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withIdleTimeout(@Nullable Duration idleTimeout) {
 		return new StreamPolicy(this.stallTimeout, idleTimeout, this.firstElementTimeout, this.maxDuration,
-				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
+				this.guardResources);
 	}
 
 	/**
@@ -100,7 +125,8 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withMaxDuration(@Nullable Duration maxDuration) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, maxDuration,
-				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
+				this.guardResources);
 	}
 
 	/**
@@ -110,7 +136,8 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withHeartbeatInterval(@Nullable Duration heartbeatInterval) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
-				heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
+				heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
+				this.guardResources);
 	}
 
 	/**
@@ -120,7 +147,8 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withFirstElementTimeout(@Nullable Duration firstElementTimeout) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, firstElementTimeout, this.maxDuration,
-				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience);
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
+				this.guardResources);
 	}
 
 	/**
@@ -130,7 +158,21 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	 */
 	public StreamPolicy withResilience(Resilience resilience) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
-				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, resilience);
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, resilience,
+				this.guardResources);
+	}
+
+	/**
+	 * Return a copy that guards resource bodies, or passes them through.
+	 * @param guardResources whether a {@code Resource} or file body of a stream content type is
+	 * a live stream
+	 * @return the new policy
+	 * @since 0.2.0
+	 */
+	public StreamPolicy withGuardResources(boolean guardResources) {
+		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
+				guardResources);
 	}
 
 	/**

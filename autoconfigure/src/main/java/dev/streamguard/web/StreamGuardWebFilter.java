@@ -2,11 +2,13 @@ package dev.streamguard.web;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 import dev.streamguard.stream.LiveStream;
@@ -17,16 +19,24 @@ import dev.streamguard.stream.StreamRegistry;
 import io.netty.channel.Channel;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.NettyOutbound;
 
 import org.springframework.core.Ordered;
+import org.springframework.core.ReactiveAdapterRegistry;
+import org.springframework.core.ResolvableType;
+import org.springframework.core.io.Resource;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpEntity;
 import org.springframework.http.MediaType;
+import org.springframework.http.ZeroCopyHttpOutputMessage;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.util.ClassUtils;
+import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.resource.ResourceWebHandler;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -36,7 +46,10 @@ import org.springframework.web.util.pattern.PathPattern;
  * {@link WebFilter} that guards every streaming response: a response whose content type is one
  * of the stream media types becomes a live stream with its own id, policy and registry entry,
  * and its body is written under the stream's flow control and timers. Other responses pass
- * through untouched.
+ * through untouched, and so do {@code Resource} and file bodies (static files, controllers
+ * returning a {@code Resource}) unless their route sets {@link StreamPolicy#guardResources()}.
+ * The decorated response offers {@link ZeroCopyHttpOutputMessage} exactly when the server's
+ * response does, so files keep being sent with zero-copy ({@code sendfile}), guarded or not.
  *
  * @since 0.1.0
  */
@@ -57,6 +70,12 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	/** Order of this filter: early, so that its decorator sits next to the server's response. */
 	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
+
+	/**
+	 * Exchange attribute, {@code Boolean.TRUE} when the handler's file body is a live stream by
+	 * its nature (a file-backed {@code ByteSource}), whatever its route says of resources.
+	 */
+	static final String FILE_IS_STREAM_ATTRIBUTE = StreamGuardWebFilter.class.getName() + ".fileIsStream";
 
 	private static final String UNKNOWN_ROUTE = "UNKNOWN";
 
@@ -108,7 +127,11 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		return chain.filter(exchange.mutate().response(new GuardedResponse(exchange)).build());
+		// A decorator that hid the server's zero-copy capability would turn sendfile off for
+		// every file the application serves, streams or not.
+		GuardedResponse response = (exchange.getResponse() instanceof ZeroCopyHttpOutputMessage)
+				? new ZeroCopyGuardedResponse(exchange) : new GuardedResponse(exchange);
+		return chain.filter(exchange.mutate().response(response).build());
 	}
 
 	boolean isStream(@Nullable MediaType contentType) {
@@ -121,6 +144,36 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Whether the exchange's body is a {@code Resource} written as buffers: static resources,
+	 * and controllers declared to return a {@code Resource} (also inside {@code Mono} or
+	 * {@code ResponseEntity}). Files need no such test: whoever serves them, they arrive
+	 * through {@link ZeroCopyHttpOutputMessage#writeWith(Path, long, long)}, the one signal no
+	 * handler can get wrong. The handler is asked for the rest because the content type cannot
+	 * tell (a static {@code .bin} file and a live octet stream share it) and neither can the
+	 * headers ({@code ByteSource} streams send {@code Accept-Ranges} too). A handler declared
+	 * more loosely ({@code Object}, a functional route) is not recognised and its body is
+	 * guarded as before: that costs throughput, never correctness.
+	 */
+	static boolean servesResource(ServerWebExchange exchange) {
+		Object handler = exchange.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE);
+		if (handler instanceof ResourceWebHandler) {
+			return true;
+		}
+		return handler instanceof HandlerMethod method
+				&& declaresResource(ResolvableType.forMethodReturnType(method.getMethod()));
+	}
+
+	private static boolean declaresResource(ResolvableType type) {
+		Class<?> declared = type.toClass();
+		if (Resource.class.isAssignableFrom(declared)) {
+			return true;
+		}
+		boolean wrapper = HttpEntity.class.isAssignableFrom(declared)
+				|| ReactiveAdapterRegistry.getSharedInstance().getAdapter(declared) != null;
+		return wrapper && declaresResource(type.getGeneric(0));
 	}
 
 	<T> GuardedStream<T> open(ServerWebExchange exchange, ServerHttpResponse response, MediaType contentType,
@@ -209,9 +262,9 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	/**
 	 * Response decorator that guards the body of streaming responses.
 	 */
-	private final class GuardedResponse extends ServerHttpResponseDecorator {
+	private class GuardedResponse extends ServerHttpResponseDecorator {
 
-		private final ServerWebExchange exchange;
+		final ServerWebExchange exchange;
 
 		GuardedResponse(ServerWebExchange exchange) {
 			super(exchange.getResponse());
@@ -221,26 +274,40 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		@Override
 		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
 			MediaType contentType = getHeaders().getContentType();
-			if (!isStream(contentType)) {
+			StreamPolicy policy = streamPolicy(contentType, () -> servesResource(this.exchange));
+			if (contentType == null || policy == null) {
 				return super.writeWith(body);
 			}
-			return guard(contentType, BodyShape.FLAT, (stream) -> super.writeWith(stream.body(body)));
+			return guard(contentType, BodyShape.FLAT, policy, (stream) -> super.writeWith(stream.body(body)));
 		}
 
 		@Override
 		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 			MediaType contentType = getHeaders().getContentType();
-			if (!isStream(contentType)) {
+			StreamPolicy policy = streamPolicy(contentType, () -> false);
+			if (contentType == null || policy == null) {
 				return super.writeAndFlushWith(body);
 			}
-			return guard(contentType, BodyShape.GROUPED, (stream) -> super.writeAndFlushWith(stream.body(body)));
+			return guard(contentType, BodyShape.GROUPED, policy,
+					(stream) -> super.writeAndFlushWith(stream.body(body)));
 		}
 
-		private <T> Mono<Void> guard(MediaType contentType, BodyShape<T> shape,
-				Function<GuardedStream<T>, Mono<Void>> write) {
-			String route = route(this.exchange);
+		/**
+		 * Return the policy of the body if it is a live stream, or {@code null} if it passes
+		 * through. Whether the body is a resource is asked only of stream content types.
+		 */
+		@Nullable StreamPolicy streamPolicy(@Nullable MediaType contentType, BooleanSupplier resource) {
+			if (!isStream(contentType)) {
+				return null;
+			}
 			StreamPolicy policy = StreamGuardWebFilter.this.policies
 				.resolve(this.exchange.getRequest().getPath().pathWithinApplication());
+			return (policy.guardResources() || !resource.getAsBoolean()) ? policy : null;
+		}
+
+		<T> Mono<Void> guard(MediaType contentType, BodyShape<T> shape, StreamPolicy policy,
+				Function<GuardedStream<T>, Mono<Void>> write) {
+			String route = route(this.exchange);
 			InetSocketAddress remote = this.exchange.getRequest().getRemoteAddress();
 			Admission admission = admit(route, policy, (remote != null) ? remote.getAddress() : null);
 			if (admission instanceof StreamAdmission.Refused refused) {
@@ -253,6 +320,40 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			stream.admitted((StreamAdmission.Admitted) admission);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
 			return stream.track(write.apply(stream), () -> exchangeDone(getDelegate()));
+		}
+
+	}
+
+	/**
+	 * The guarded response of a server response that can send files with zero-copy: it can
+	 * too, and a file goes to the server's response as a file, guarded or not.
+	 */
+	private final class ZeroCopyGuardedResponse extends GuardedResponse implements ZeroCopyHttpOutputMessage {
+
+		ZeroCopyGuardedResponse(ServerWebExchange exchange) {
+			super(exchange);
+		}
+
+		@Override
+		public Mono<Void> writeWith(Path file, long position, long count) {
+			ZeroCopyHttpOutputMessage server = (ZeroCopyHttpOutputMessage) getDelegate();
+			MediaType contentType = getHeaders().getContentType();
+			boolean fileIsStream = Boolean.TRUE.equals(this.exchange.getAttribute(FILE_IS_STREAM_ATTRIBUTE));
+			StreamPolicy policy = streamPolicy(contentType, () -> !fileIsStream);
+			if (contentType == null || policy == null) {
+				return server.writeWith(file, position, count);
+			}
+			// The kernel sends the file: there are no elements to time and no buffers to hold
+			// back, so the limits on the whole stream apply (max duration, drain, operator,
+			// admission) and the socket's own (user timeout, keepalive). The stream's body is
+			// empty and the file follows it; its bytes count once the transport has written them.
+			StreamPolicy whole = policy.withIdleTimeout(null)
+				.withFirstElementTimeout(null)
+				.withStallTimeout(null)
+				.withHeartbeatInterval(null);
+			return guard(contentType, BodyShape.FLAT, whole, (stream) -> stream.body(Flux.<DataBuffer>empty())
+				.then(Mono.defer(() -> server.writeWith(file, position, count)))
+				.doOnSuccess((written) -> stream.addBytes(count)));
 		}
 
 	}

@@ -1,6 +1,7 @@
 package dev.streamguard.web;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,10 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ReactiveHttpOutputMessage;
+import org.springframework.http.ZeroCopyHttpOutputMessage;
 import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.server.RequestPredicates;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -32,8 +36,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * Serves {@link StreamSource} and {@link ByteSource} beans at {@code <base-path>/{name}}, with
  * resume: SSE {@code Last-Event-ID} (after the given position), NDJSON {@code ?from=} (at the
  * given position), and {@code Range: bytes=N-} for byte sources ({@code 206 Partial Content}).
- * Unknown sources answer 404, bad positions 400 and unsatisfiable ranges 416, each as an
- * RFC 9457 problem.
+ * A byte source backed by a {@linkplain ByteSource#file() file} is sent with zero-copy
+ * ({@code sendfile}) where the server offers it, and is a live stream all the same. Unknown
+ * sources answer 404, bad positions 400 and unsatisfiable ranges 416, each as an RFC 9457
+ * problem.
  *
  * @since 0.1.0
  */
@@ -109,6 +115,8 @@ public final class StreamSourceRoutes {
 		ByteSource bytes = this.byteSources.get(name);
 		if (bytes != null) {
 			request.exchange().getAttributes().put(StreamGuardWebFilter.ROUTE_ATTRIBUTE, this.basePath + "/" + name);
+			// A byte source is a stream, also when the kernel sends its file.
+			request.exchange().getAttributes().put(StreamGuardWebFilter.FILE_IS_STREAM_ATTRIBUTE, Boolean.TRUE);
 			return bytes(request, bytes);
 		}
 		return problem(request, HttpStatus.NOT_FOUND, "No stream source is named '" + abbreviate(name) + "'");
@@ -182,12 +190,7 @@ public final class StreamSourceRoutes {
 		long length = source.length();
 		String rangeHeader = request.headers().firstHeader(HttpHeaders.RANGE);
 		if (rangeHeader == null) {
-			return ServerResponse.ok()
-				.contentType(MediaType.APPLICATION_OCTET_STREAM)
-				.contentLength(length)
-				.header(HttpHeaders.ACCEPT_RANGES, "bytes")
-				.body(BodyInserters.fromDataBuffers(Flux.defer(() -> source.open(0, length,
-						request.exchange().getResponse().bufferFactory()))));
+			return send(ServerResponse.ok(), source, 0, length);
 		}
 		ByteRange range = Positions.parseRange(rangeHeader);
 		if (range == null) {
@@ -205,13 +208,30 @@ public final class StreamSourceRoutes {
 		long first = range.first();
 		long last = range.lastWithin(length);
 		long count = last - first + 1;
-		return ServerResponse.status(HttpStatus.PARTIAL_CONTENT)
-			.contentType(MediaType.APPLICATION_OCTET_STREAM)
+		return send(ServerResponse.status(HttpStatus.PARTIAL_CONTENT)
+			.header(HttpHeaders.CONTENT_RANGE, "bytes " + first + "-" + last + "/" + length), source, first, count);
+	}
+
+	private static Mono<ServerResponse> send(ServerResponse.BodyBuilder response, ByteSource source, long first,
+			long count) {
+		return response.contentType(MediaType.APPLICATION_OCTET_STREAM)
 			.contentLength(count)
 			.header(HttpHeaders.ACCEPT_RANGES, "bytes")
-			.header(HttpHeaders.CONTENT_RANGE, "bytes " + first + "-" + last + "/" + length)
-			.body(BodyInserters.fromDataBuffers(Flux.defer(() -> source.open(first, count,
-					request.exchange().getResponse().bufferFactory()))));
+			.body(byteRange(source, first, count));
+	}
+
+	/**
+	 * Write {@code count} bytes of the source from {@code first}: the source's file, sent by
+	 * the kernel, where both the source and the response allow it, its buffers otherwise.
+	 */
+	private static BodyInserter<Void, ReactiveHttpOutputMessage> byteRange(ByteSource source, long first, long count) {
+		return (message, context) -> {
+			Path file = source.file().orElse(null);
+			if (file != null && count > 0 && message instanceof ZeroCopyHttpOutputMessage zeroCopy) {
+				return zeroCopy.writeWith(file, first, count);
+			}
+			return message.writeWith(Flux.defer(() -> source.open(first, count, message.bufferFactory())));
+		};
 	}
 
 	private static Mono<ServerResponse> problem(ServerRequest request, HttpStatus status, String detail) {

@@ -1,14 +1,20 @@
 package dev.streamguard.bench;
 
+import dev.streamguard.source.ByteSource;
 import reactor.core.publisher.Flux;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -17,11 +23,12 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The server under benchmark: an octet stream of any size from one reused chunk, so that the
- * producer costs next to nothing and the transport path is what is measured.
+ * producer costs next to nothing and the transport path is what is measured; with
+ * {@code bench.file}, that file as byte sources too.
  */
 @SpringBootConfiguration(proxyBeanMethods = false)
 @EnableAutoConfiguration
-@Import(BenchServer.Streams.class)
+@Import({ BenchServer.Streams.class, BenchServer.FileSources.class })
 public class BenchServer {
 
 	static final int CHUNK = 64 * 1024;
@@ -44,6 +51,19 @@ public class BenchServer {
 
 	static int port(ConfigurableApplicationContext context) {
 		return Integer.parseInt(context.getEnvironment().getRequiredProperty("local.server.port"));
+	}
+
+	/** Return the median of the given figures. */
+	static double median(java.util.List<Double> values) {
+		java.util.List<Double> sorted = new java.util.ArrayList<>(values);
+		java.util.Collections.sort(sorted);
+		return sorted.get(sorted.size() / 2);
+	}
+
+	/** Return the CPU time this process has used so far, in nanoseconds. */
+	static long processCpuNanos() {
+		return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+			.getOperatingSystemMXBean()).getProcessCpuTime();
 	}
 
 	@RestController
@@ -80,6 +100,44 @@ public class BenchServer {
 		@GetMapping(path = "/bench/fresh", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
 		Flux<DataBuffer> fresh(@RequestParam(defaultValue = "8192") int chunk) {
 			return Flux.generate((sink) -> sink.next(DefaultDataBufferFactory.sharedInstance.wrap(new byte[chunk])));
+		}
+
+	}
+
+	/**
+	 * The file named by {@code bench.file} as two byte sources: {@code file}, which the kernel
+	 * may send, and {@code file-buffered}, the same bytes read through buffers.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty("bench.file")
+	static class FileSources {
+
+		@Bean
+		ByteSource file(Environment environment) {
+			return ByteSource.ofFile("file", java.nio.file.Path.of(environment.getRequiredProperty("bench.file")));
+		}
+
+		@Bean
+		ByteSource fileBuffered(Environment environment) {
+			ByteSource file = file(environment);
+			return new ByteSource() {
+
+				@Override
+				public String name() {
+					return "file-buffered";
+				}
+
+				@Override
+				public long length() {
+					return file.length();
+				}
+
+				@Override
+				public Flux<DataBuffer> open(long offset, long count, DataBufferFactory buffers) {
+					return file.open(offset, count, buffers);
+				}
+
+			};
 		}
 
 	}

@@ -49,7 +49,7 @@ public final class FanOutBenchmark {
 			if (line == null) {
 				throw new IllegalStateException("Clients did not connect");
 			}
-			long cpuStart = processCpuNanos();
+			long cpuStart = BenchServer.processCpuNanos();
 			long wallStart = System.nanoTime();
 			TimeUnit.SECONDS.sleep(Math.max(2, seconds / 2));
 			long loaded = usedHeapAfterGc();
@@ -60,7 +60,7 @@ public final class FanOutBenchmark {
 				}
 			}
 			process.waitFor(30, TimeUnit.SECONDS);
-			double cpu = (processCpuNanos() - cpuStart) / (double) (System.nanoTime() - wallStart);
+			double cpu = (BenchServer.processCpuNanos() - cpuStart) / (double) (System.nanoTime() - wallStart);
 			return new Variant((loaded - idle) / (double) clients, value(latency, "p50="), value(latency, "p99="),
 					cpu);
 		}
@@ -84,11 +84,6 @@ public final class FanOutBenchmark {
 			TimeUnit.MILLISECONDS.sleep(200);
 		}
 		return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-	}
-
-	private static long processCpuNanos() {
-		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-			.getProcessCpuTime();
 	}
 
 	/**

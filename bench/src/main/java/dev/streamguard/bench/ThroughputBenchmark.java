@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -59,7 +58,7 @@ public final class ThroughputBenchmark {
 					}
 				}
 			}
-			return new Result(size, rounds, median(guardedRates), median(unguardedRates), median(rawRates));
+			return new Result(size, rounds, BenchServer.median(guardedRates), BenchServer.median(unguardedRates), BenchServer.median(rawRates));
 		}
 		finally {
 			guarded.close();
@@ -88,12 +87,6 @@ public final class ThroughputBenchmark {
 			throw new IOException("Received " + received + " of " + size + " bytes");
 		}
 		return received * 1e9 / nanos;
-	}
-
-	private static double median(List<Double> values) {
-		List<Double> sorted = new ArrayList<>(values);
-		Collections.sort(sorted);
-		return sorted.get(sorted.size() / 2);
 	}
 
 	/**

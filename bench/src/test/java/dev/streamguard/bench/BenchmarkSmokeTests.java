@@ -1,6 +1,7 @@
 package dev.streamguard.bench;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,19 @@ class BenchmarkSmokeTests {
 		assertThat(result.unguarded()).isPositive().isFinite();
 		assertThat(result.raw()).isPositive().isFinite();
 		assertThat(result.report()).contains("guarded/unguarded=");
+	}
+
+	@Test
+	void staticFileBenchmarkMeasuresEveryVariantAndDeletesItsFile() throws Exception {
+		StaticFileBenchmark.Result result = StaticFileBenchmark.run(64L * 1024 * 1024, 1);
+		assertThat(List.of(result.staticGuarded(), result.staticUnguarded(), result.sourceZeroCopy(),
+				result.sourceBuffered()))
+			.allSatisfy((fetch) -> {
+				assertThat(fetch.rate()).isPositive().isFinite();
+				assertThat(fetch.cpuSeconds()).isNotNegative().isFinite();
+			});
+		assertThat(result.file()).doesNotExist();
+		assertThat(result.report()).contains("guarded/unguarded=").contains("zero-copy/static-unguarded=");
 	}
 
 	@Test
