@@ -18,6 +18,7 @@ import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.StreamAdmission;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.stream.StreamRejectedException;
 import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.transport.PeerFailures;
 import dev.streamguard.transport.TcpInfo;
@@ -348,7 +349,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public void onError(Throwable ex) {
-		if (end(TerminationReason.UPSTREAM_ERROR, Origin.UPSTREAM)) {
+		// A source that cannot be served now (no writer thread) refuses rather than fails.
+		TerminationReason reason = (ex instanceof StreamRejectedException) ? TerminationReason.REJECTED
+				: TerminationReason.UPSTREAM_ERROR;
+		if (end(reason, Origin.UPSTREAM)) {
 			if (logger.isDebugEnabled()) {
 				logger.debug(logPrefix() + "Upstream failed", ex);
 			}
