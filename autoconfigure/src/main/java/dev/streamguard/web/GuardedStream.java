@@ -155,6 +155,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private boolean downstreamDone;
 
+	private volatile boolean downstreamCancelled;
+
 	private volatile long elements;
 
 	private volatile long lastEmitNanos;
@@ -307,7 +309,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		boolean first;
 		synchronized (this) {
 			this.upstreamPending = false;
-			if (this.reason != null || this.downstreamDone) {
+			if (this.reason != null || this.downstreamDone || this.downstreamCancelled) {
 				this.shape.discard(element);
 				return;
 			}
@@ -413,6 +415,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public void cancel() {
+		// Leak fix: the stream ends on the event loop a moment later; an element that arrives
+		// meanwhile must be released here, not handed to a transport that has let go.
+		this.downstreamCancelled = true;
 		if (this.reason == null) {
 			endForConnection();
 		}
