@@ -10,6 +10,7 @@ import dev.streamguard.stream.StreamEndLogger;
 import dev.streamguard.stream.StreamGate;
 import dev.streamguard.stream.StreamListener;
 import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.stream.StreamWriterPool;
 import dev.streamguard.web.StreamGuardWebFilter;
 import dev.streamguard.web.StreamPolicyCustomizer;
 import dev.streamguard.web.StreamPolicyResolver;
@@ -74,8 +75,20 @@ public final class StreamGuardAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	StreamWriterPool streamWriterPool(StreamGuardProperties properties) {
+		StreamGuardProperties.Writer writer = properties.getWriter();
+		StreamWriterPool pool = StreamWriterPool.create(writer.isVirtualThreads(), writer.getMaxThreads(),
+				properties.getDrain().getReconnectDelay());
+		logger.info("StreamGuard blocking producers run on " + (pool.virtualThreads() ? "virtual threads"
+				: "platform threads") + ((pool.maxThreads() > 0) ? ", at most " + pool.maxThreads() + " at once" : ""));
+		return pool;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	StreamGuardWebFilter streamGuardWebFilter(StreamRegistry registry, StreamPolicyResolver policies,
-			ObjectProvider<StreamAdmission> admissions, StreamGuardProperties properties) {
+			ObjectProvider<StreamAdmission> admissions, StreamGuardProperties properties,
+			ObjectProvider<StreamWriterPool> writerPool) {
 		if (!ClassUtils.isPresent("io.github.resilience4j.bulkhead.BulkheadRegistry", getClass().getClassLoader())) {
 			logger.info("StreamGuard resilience is off: Resilience4j is not on the class path (add "
 					+ "io.github.resilience4j:resilience4j-spring-boot4 for bulkheads, rate limiters, time limiters and "
@@ -83,8 +96,10 @@ public final class StreamGuardAutoConfiguration {
 		}
 		List<MediaType> mediaTypes = new ArrayList<>(StreamGuardWebFilter.DEFAULT_MEDIA_TYPES);
 		mediaTypes.addAll(properties.getMediaTypes());
-		return new StreamGuardWebFilter(registry, policies, admissions.orderedStream().toList(), mediaTypes,
-				properties.getDrain().getReconnectDelay());
+		StreamGuardWebFilter filter = new StreamGuardWebFilter(registry, policies, admissions.orderedStream().toList(),
+				mediaTypes, properties.getDrain().getReconnectDelay());
+		filter.setWriterPool(writerPool.getIfAvailable());
+		return filter;
 	}
 
 	@Bean

@@ -103,6 +103,8 @@ public class StreamGuardProperties implements Validator {
 
 	private final Transport transport = new Transport();
 
+	private final Writer writer = new Writer();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -207,6 +209,10 @@ public class StreamGuardProperties implements Validator {
 		return this.transport;
 	}
 
+	public Writer getWriter() {
+		return this.writer;
+	}
+
 	@Override
 	public boolean supports(Class<?> clazz) {
 		return StreamGuardProperties.class.isAssignableFrom(clazz);
@@ -249,6 +255,11 @@ public class StreamGuardProperties implements Validator {
 		}
 		if (properties.getMaxStreams() < 0) {
 			checks.reject("max-streams", properties.getMaxStreams(), "must not be negative; use 0 for no limit");
+		}
+		Integer writerThreads = properties.getWriter().getMaxThreads();
+		if (writerThreads != null && writerThreads <= 0) {
+			checks.reject("writer.max-threads", writerThreads,
+					"must be positive; leave it unset for the default (200 platform threads, no limit on virtual threads)");
 		}
 		Transport transport = properties.getTransport();
 		checks.notNegative("transport.user-timeout", transport.getUserTimeout());
@@ -651,6 +662,44 @@ public class StreamGuardProperties implements Validator {
 
 		public void setBasePath(String basePath) {
 			this.basePath = basePath;
+		}
+
+	}
+
+	/**
+	 * Threads of the blocking producers of StreamWriters.flux(producer): each holds a thread
+	 * for its stream's whole life, on threads of their own rather than Reactor's bounded
+	 * elastic scheduler, which Actuator operations share.
+	 */
+	public static class Writer {
+
+		/**
+		 * Whether producers run on virtual threads where the JVM has them (Java 21 and later).
+		 * Otherwise, and on older JVMs, they run on platform threads, at most max-threads at once.
+		 */
+		private boolean virtualThreads = true;
+
+		/**
+		 * How many producers may run at once; a writer stream beyond it is refused with 503 and
+		 * Retry-After before anything is written. Unset: 200 on platform threads, no limit on
+		 * virtual threads.
+		 */
+		private @Nullable Integer maxThreads;
+
+		public boolean isVirtualThreads() {
+			return this.virtualThreads;
+		}
+
+		public void setVirtualThreads(boolean virtualThreads) {
+			this.virtualThreads = virtualThreads;
+		}
+
+		public @Nullable Integer getMaxThreads() {
+			return this.maxThreads;
+		}
+
+		public void setMaxThreads(@Nullable Integer maxThreads) {
+			this.maxThreads = maxThreads;
 		}
 
 	}

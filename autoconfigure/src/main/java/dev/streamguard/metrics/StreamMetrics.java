@@ -10,6 +10,7 @@ import java.util.function.ToLongFunction;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.StreamListener;
+import dev.streamguard.stream.StreamWriterPool;
 import dev.streamguard.stream.TerminationReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 
@@ -100,6 +102,35 @@ public class StreamMetrics implements StreamListener {
 			.tags("route", route, "reason", TerminationReason.REJECTED.code(), "media.type", mediaType)
 			.register(this.registry)
 			.record(Duration.ZERO);
+	}
+
+	/**
+	 * Return the binder of the meters of blocking producers' threads: how many run, the most
+	 * that may, and how many writer streams were refused for want of one. Tagged with the
+	 * kind of thread, {@code virtual} or {@code platform}.
+	 * @param writers where blocking producers run
+	 * @return the binder
+	 * @since 0.2.0
+	 */
+	public static MeterBinder writerPoolMeters(StreamWriterPool writers) {
+		Objects.requireNonNull(writers, "writers");
+		return (registry) -> {
+			Tags tags = Tags.of("kind", writers.virtualThreads() ? "virtual" : "platform");
+			Gauge.builder("streamguard.writer.threads.active", writers, StreamWriterPool::activeThreads)
+				.description("Blocking producers running now, each on a thread of its own")
+				.tags(tags)
+				.register(registry);
+			if (writers.maxThreads() > 0) {
+				Gauge.builder("streamguard.writer.threads.max", writers, StreamWriterPool::maxThreads)
+					.description("Blocking producers that may run at once")
+					.tags(tags)
+					.register(registry);
+			}
+			FunctionCounter.builder("streamguard.writer.refused", writers, StreamWriterPool::refusedCount)
+				.description("Writer streams refused (503) because no thread was left for their producer")
+				.tags(tags)
+				.register(registry);
+		};
 	}
 
 	private RouteMeters meters(String route) {

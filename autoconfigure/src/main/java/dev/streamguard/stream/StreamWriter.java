@@ -8,8 +8,8 @@ import java.util.Optional;
  * {@link WriteResult#FULL} while the stream's write window is full; {@link #awaitWritable(Deadline)}
  * blocks until the window has room, the stream ends, or an <em>absolute</em> deadline passes.
  * <p>
- * A writer is obtained from {@link StreamWriters#flux(StreamProducer)}, whose producer runs off
- * the event loop. Every wait wakes at once when the stream ends for any reason, and the
+ * A writer is obtained from {@link StreamWriters#flux(StreamProducer)}, whose producer runs on
+ * a thread of its own (see {@link StreamWriterPool}), never on the event loop. Every wait wakes at once when the stream ends for any reason, and the
  * producer's thread is interrupted when the stream is cancelled.
  *
  * @param <T> the type of item written
@@ -18,7 +18,10 @@ import java.util.Optional;
 public interface StreamWriter<T> {
 
 	/**
-	 * Write an item if the write window has room, without blocking.
+	 * Write an item if the write window has room, without blocking. On {@link WriteResult#FULL}
+	 * the item stays the caller's; on {@link WriteResult#CLOSED} it is discarded through the
+	 * subscriber's discard hook (Reactor's {@code Operators.onDiscard}), which releases pooled
+	 * buffers, so the caller must not release it again.
 	 * @param item the item, never {@code null}
 	 * @return {@link WriteResult#WRITTEN}, {@link WriteResult#FULL} or {@link WriteResult#CLOSED}
 	 */

@@ -18,20 +18,27 @@ public final class StreamWriters {
 	}
 
 	/**
-	 * Return a {@link Flux} whose items are written by the given producer, run on
-	 * {@link Schedulers#boundedElastic()} once per subscription.
+	 * Return a {@link Flux} whose items are written by the given producer, run once per
+	 * subscription on a thread of its own from the application's {@link StreamWriterPool}
+	 * (the {@link StreamWriterPool#shared() shared} pool outside a StreamGuard application):
+	 * a virtual thread where the JVM has them, otherwise one of a bounded set of platform
+	 * threads. Never on {@link Schedulers#boundedElastic()}, which a producer holding its
+	 * thread for a stream's life would starve. When no thread is left the subscription fails
+	 * at once with a {@link StreamRejectedException}, which the web filter answers with 503
+	 * and {@code Retry-After}.
 	 * @param <T> the type of item
 	 * @param producer the producer
 	 * @return the flux
 	 */
 	public static <T> Flux<T> flux(StreamProducer<T> producer) {
-		return flux(producer, Schedulers.boundedElastic());
+		return new WriterFlux<>(Objects.requireNonNull(producer, "producer"), null);
 	}
 
 	/**
 	 * Return a {@link Flux} whose items are written by the given producer, run on the given
-	 * scheduler once per subscription. The scheduler must allow blocking and should interrupt
-	 * its task on disposal.
+	 * scheduler once per subscription, outside any {@link StreamWriterPool}: capacity is then
+	 * the scheduler's concern. The scheduler must allow blocking, should interrupt its task on
+	 * disposal, and should not be shared with work that must stay responsive.
 	 * @param <T> the type of item
 	 * @param producer the producer
 	 * @param scheduler where the producer runs

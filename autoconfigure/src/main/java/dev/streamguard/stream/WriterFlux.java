@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
@@ -20,14 +21,19 @@ import reactor.core.scheduler.Scheduler;
  * A {@link Flux} whose items come from a blocking {@link StreamProducer}. Demand from the
  * subscriber is the write window: {@link StreamWriter#tryWrite(Object)} answers
  * {@link WriteResult#FULL} when no item is requested.
+ * <p>
+ * Without a scheduler of its own, the producer runs on the {@link StreamWriterPool} found in
+ * the subscriber's context (the application's, put there by the web filter) or else on the
+ * {@link StreamWriterPool#shared() shared} one; a pool without a free thread fails the
+ * subscription at once with a {@link StreamRejectedException}.
  */
 final class WriterFlux<T> extends Flux<T> {
 
 	private final StreamProducer<T> producer;
 
-	private final Scheduler scheduler;
+	private final @Nullable Scheduler scheduler;
 
-	WriterFlux(StreamProducer<T> producer, Scheduler scheduler) {
+	WriterFlux(StreamProducer<T> producer, @Nullable Scheduler scheduler) {
 		this.producer = producer;
 		this.scheduler = scheduler;
 	}
@@ -36,7 +42,16 @@ final class WriterFlux<T> extends Flux<T> {
 	public void subscribe(CoreSubscriber<? super T> actual) {
 		Writer<T> writer = new Writer<>(actual);
 		actual.onSubscribe(writer);
-		writer.start(this.producer, this.scheduler);
+		Scheduler scheduler = this.scheduler;
+		if (scheduler != null) {
+			writer.start(this.producer, scheduler::schedule);
+			return;
+		}
+		StreamWriterPool pool = actual.currentContext().getOrDefault(StreamWriterPool.class, null);
+		StreamWriterPool writers = (pool != null) ? pool : StreamWriterPool.shared();
+		if (!writer.start(this.producer, writers::tryLaunch)) {
+			writer.fail(writers.rejection());
+		}
 	}
 
 	static final class Writer<T> implements StreamWriter<T>, Subscription {
@@ -53,6 +68,7 @@ final class WriterFlux<T> extends Flux<T> {
 
 		private final Condition changed = this.lock.newCondition();
 
+		// Written under "this", so that no item is handed over while the cancel is decided.
 		private volatile boolean cancelled;
 
 		// Guarded by "this": the subscriber sees its signals serially.
@@ -65,14 +81,38 @@ final class WriterFlux<T> extends Flux<T> {
 			this.liveStream = actual.currentContext().getOrDefault(LiveStream.class, null);
 		}
 
-		void start(StreamProducer<T> producer, Scheduler scheduler) {
-			if (this.cancelled) {
-				return;
+		/**
+		 * Start the producer through the given launcher.
+		 * @return {@code false} if the launcher had no thread for it
+		 */
+		boolean start(StreamProducer<T> producer, Function<Runnable, @Nullable Disposable> launcher) {
+			if (isCancelled()) {
+				return true;
 			}
-			this.task = scheduler.schedule(() -> run(producer));
-			if (this.cancelled) {
+			Disposable task = launcher.apply(() -> run(producer));
+			if (task == null) {
+				return false;
+			}
+			this.task = task;
+			if (isCancelled()) {
 				disposeTask();
 			}
+			return true;
+		}
+
+		/** Fail a stream whose producer never started. */
+		void fail(Throwable failure) {
+			synchronized (this) {
+				if (this.done || isCancelled()) {
+					return;
+				}
+				this.done = true;
+			}
+			this.actual.onError(failure);
+		}
+
+		private boolean isCancelled() {
+			return this.cancelled;
 		}
 
 		private void run(StreamProducer<T> producer) {
@@ -87,7 +127,7 @@ final class WriterFlux<T> extends Flux<T> {
 				failure = ex;
 			}
 			synchronized (this) {
-				if (this.done || this.cancelled) {
+				if (this.done || isCancelled()) {
 					return;
 				}
 				this.done = true;
@@ -105,7 +145,8 @@ final class WriterFlux<T> extends Flux<T> {
 		public WriteResult tryWrite(T item) {
 			Objects.requireNonNull(item, "item");
 			synchronized (this) {
-				if (this.done || this.cancelled) {
+				if (this.done || isCancelled()) {
+					discard(item);
 					return WriteResult.CLOSED;
 				}
 				if (!tryTakeOne()) {
@@ -114,6 +155,14 @@ final class WriterFlux<T> extends Flux<T> {
 				this.actual.onNext(item);
 				return WriteResult.WRITTEN;
 			}
+		}
+
+		/**
+		 * Hand an item that will never be emitted to the subscriber's discard hook, which
+		 * releases buffers (Spring registers one for {@code DataBuffer}).
+		 */
+		private void discard(T item) {
+			Operators.onDiscard(item, this.actual.currentContext());
 		}
 
 		private boolean tryTakeOne() {
@@ -173,7 +222,7 @@ final class WriterFlux<T> extends Flux<T> {
 
 		@Override
 		public boolean isClosed() {
-			return this.cancelled || this.done;
+			return isCancelled() || this.done;
 		}
 
 		@Override
@@ -195,10 +244,15 @@ final class WriterFlux<T> extends Flux<T> {
 
 		@Override
 		public void cancel() {
-			if (this.cancelled) {
-				return;
+			// Waits for an item being handed over: it then reaches the subscribers before their
+			// cancel completes, and their own clean-up releases it. An item handed over after the
+			// cancel would find them gone and leak (a buffer the encoder allocated for it).
+			synchronized (this) {
+				if (this.cancelled) {
+					return;
+				}
+				this.cancelled = true;
 			}
-			this.cancelled = true;
 			wakeWaiters();
 			disposeTask();
 		}

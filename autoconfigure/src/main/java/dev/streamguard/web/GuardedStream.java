@@ -18,6 +18,7 @@ import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.StreamAdmission;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.stream.StreamRejectedException;
 import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.transport.PeerFailures;
 import dev.streamguard.transport.PeerProgress;
@@ -159,6 +160,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	private volatile boolean started;
 
 	private boolean downstreamDone;
+
+	private volatile boolean downstreamCancelled;
 
 	private volatile long elements;
 
@@ -331,7 +334,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		boolean first;
 		synchronized (this) {
 			this.upstreamPending = false;
-			if (this.reason != null || this.downstreamDone) {
+			if (this.reason != null || this.downstreamDone || this.downstreamCancelled) {
 				this.shape.discard(element);
 				return;
 			}
@@ -373,7 +376,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public void onError(Throwable ex) {
-		if (end(TerminationReason.UPSTREAM_ERROR, Origin.UPSTREAM)) {
+		// A source that cannot be served now (no writer thread) refuses rather than fails.
+		TerminationReason reason = (ex instanceof StreamRejectedException) ? TerminationReason.REJECTED
+				: TerminationReason.UPSTREAM_ERROR;
+		if (end(reason, Origin.UPSTREAM)) {
 			if (logger.isDebugEnabled()) {
 				logger.debug(logPrefix() + "Upstream failed", ex);
 			}
@@ -434,6 +440,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	@Override
 	public void cancel() {
+		// Leak fix: the stream ends on the event loop a moment later; an element that arrives
+		// meanwhile must be released here, not handed to a transport that has let go.
+		this.downstreamCancelled = true;
 		if (this.reason == null) {
 			endForConnection();
 		}

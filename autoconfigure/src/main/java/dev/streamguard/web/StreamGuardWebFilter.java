@@ -16,12 +16,15 @@ import dev.streamguard.stream.StreamAdmission;
 import dev.streamguard.stream.StreamAdmission.Admission;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.stream.StreamRejectedException;
+import dev.streamguard.stream.StreamWriterPool;
 import io.netty.channel.Channel;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.NettyOutbound;
+import reactor.util.context.Context;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.ReactiveAdapterRegistry;
@@ -95,6 +98,8 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	private final StreamTicker ticker = new StreamTicker();
 
+	private volatile @Nullable StreamWriterPool writerPool;
+
 	private final GuardedStream.FinalFrames serverSentEventFrames;
 
 	private final GuardedStream.FinalFrames ndjsonFrames = GuardedStream.FinalFrames.ndjson(false);
@@ -118,6 +123,15 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		this.mediaTypes = List.copyOf(mediaTypes);
 		this.serverSentEventFrames = GuardedStream.FinalFrames
 			.serverSentEvents(Objects.requireNonNull(reconnectDelay, "reconnectDelay"));
+	}
+
+	/**
+	 * Set where the blocking producers of this application's writer streams run.
+	 * @param writerPool the pool, or {@code null} for {@link StreamWriterPool#shared()}
+	 * @since 0.2.0
+	 */
+	public void setWriterPool(@Nullable StreamWriterPool writerPool) {
+		this.writerPool = writerPool;
 	}
 
 	@Override
@@ -313,13 +327,22 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			if (admission instanceof StreamAdmission.Refused refused) {
 				String mediaType = contentType.getType() + "/" + contentType.getSubtype();
 				StreamGuardWebFilter.this.registry.reject(route, mediaType, refused.detail());
-				return ProblemResponses.write(getDelegate(), refused.status(), refused.detail(),
-						this.exchange.getRequest().getPath().value(), refused.retryAfter());
+				return refuse(refused);
 			}
 			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape, policy);
 			stream.admitted((StreamAdmission.Admitted) admission);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
-			return stream.track(write.apply(stream), () -> exchangeDone(getDelegate()));
+			Mono<Void> written = stream.track(write.apply(stream), () -> exchangeDone(getDelegate()))
+				// A source refused before its first element (no writer thread): nothing is committed yet.
+				.onErrorResume(StreamRejectedException.class, (ex) -> getDelegate().isCommitted() ? Mono.error(ex)
+						: refuse(ex.getRefusal()));
+			StreamWriterPool writers = StreamGuardWebFilter.this.writerPool;
+			return (writers != null) ? written.contextWrite(Context.of(StreamWriterPool.class, writers)) : written;
+		}
+
+		private Mono<Void> refuse(StreamAdmission.Refused refused) {
+			return ProblemResponses.write(getDelegate(), refused.status(), refused.detail(),
+					this.exchange.getRequest().getPath().value(), refused.retryAfter());
 		}
 
 	}

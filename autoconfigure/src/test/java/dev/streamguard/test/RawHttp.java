@@ -72,6 +72,32 @@ public final class RawHttp implements AutoCloseable {
 		}
 	}
 
+	/** Read the response's status line, without its line break. */
+	public String readStatusLine() throws IOException {
+		StringBuilder line = new StringBuilder();
+		for (int c; (c = this.in.read()) != '\n';) {
+			if (c < 0) {
+				throw new IOException("Connection closed after '" + line + "'");
+			}
+			if (c != '\r') {
+				line.append((char) c);
+			}
+		}
+		return line.toString();
+	}
+
+	/** Read whatever has arrived, up to {@code max} bytes, waiting up to a second for one. */
+	public int readSome(int max) throws IOException {
+		int timeout = this.socket.getSoTimeout();
+		this.socket.setSoTimeout(1000);
+		try {
+			return this.in.read(new byte[max]);
+		}
+		finally {
+			this.socket.setSoTimeout(timeout);
+		}
+	}
+
 	/** Read until the server closes the connection; return how many bytes came. */
 	public long readToEnd() throws IOException {
 		byte[] buffer = new byte[8192];

@@ -56,6 +56,15 @@ public class TestStreams {
 			.doFinally(this.probe::finish);
 	}
 
+	/** SSE: events as fast as demand allows. */
+	@GetMapping(path = "/test/sse/fast", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	Flux<ServerSentEvent<Line>> fast() {
+		return Flux.<ServerSentEvent<Line>, Long>generate(() -> 0L, (seq, sink) -> {
+			sink.next(ServerSentEvent.builder(new Line(seq)).id(Long.toString(seq)).build());
+			return seq + 1;
+		});
+	}
+
 	/** SSE whose first event comes after {@code ms} milliseconds. */
 	@GetMapping(path = "/test/sse/late", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 	Flux<String> late(@RequestParam long ms) {
@@ -117,6 +126,23 @@ public class TestStreams {
 				}
 			}
 		}).doFinally(this.probe::finish);
+	}
+
+	/**
+	 * Endless NDJSON from a blocking producer that waits for room with {@code write}, holding
+	 * its thread for the stream's whole life as a producer reading from a database would.
+	 */
+	@GetMapping(path = "/test/writer/records", produces = MediaType.APPLICATION_NDJSON_VALUE)
+	Flux<Record> writerRecords(@RequestParam(defaultValue = "1024") int size) {
+		String payload = "x".repeat(size);
+		return StreamWriters.flux((writer) -> {
+			for (long seq = 0;; seq++) {
+				writer.write(new Record(seq, payload), Deadline.after(Duration.ofSeconds(30)));
+			}
+		});
+	}
+
+	public record Record(long seq, String payload) {
 	}
 
 	public record Line(long seq) {

@@ -6,6 +6,7 @@ import dev.streamguard.autoconfigure.StreamGuardAutoConfiguration;
 import dev.streamguard.autoconfigure.StreamGuardTransportAutoConfiguration;
 import dev.streamguard.stream.StreamGate;
 import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.stream.StreamWriterPool;
 import dev.streamguard.transport.TransportStatus;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -43,8 +44,8 @@ public final class StreamGuardHealthAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "streamsHealthIndicator")
 	StreamsHealthIndicator streamsHealthIndicator(StreamRegistry registry, StreamGate gate,
-			ObjectProvider<TransportStatus> transport) {
-		return new StreamsHealthIndicator(registry, gate, transport.getIfAvailable());
+			ObjectProvider<TransportStatus> transport, ObjectProvider<StreamWriterPool> writers) {
+		return new StreamsHealthIndicator(registry, gate, transport.getIfAvailable(), writers.getIfAvailable());
 	}
 
 	@Bean

@@ -3,6 +3,7 @@ package dev.streamguard.autoconfigure.metrics;
 import dev.streamguard.autoconfigure.StreamGuardAutoConfiguration;
 import dev.streamguard.autoconfigure.StreamGuardTransportAutoConfiguration;
 import dev.streamguard.metrics.StreamMetrics;
+import dev.streamguard.stream.StreamWriterPool;
 import dev.streamguard.transport.TransportStatus;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,6 +42,13 @@ public final class StreamGuardMetricsAutoConfiguration {
 			.description("Connections closed because their request headers did not arrive in time")
 			.tag("cause", "request-header-timeout")
 			.register(registry);
+	}
+
+	@Bean
+	MeterBinder streamGuardWriterMeters(ObjectProvider<StreamWriterPool> writers) {
+		// Resolved when meters are bound: the pool is defined by the main auto-configuration,
+		// which runs after this one.
+		return (registry) -> writers.ifAvailable((pool) -> StreamMetrics.writerPoolMeters(pool).bindTo(registry));
 	}
 
 	@Bean
