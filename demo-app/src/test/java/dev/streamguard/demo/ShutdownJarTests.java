@@ -41,7 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * bounded by the configured drain and shutdown phase timeouts. Runs after {@code package}, on the
  * repackaged jar.
  */
-class DemoJarShutdownTests {
+class ShutdownJarTests {
 
 	/** What counts as "at once": well under the drain, and room for a busy machine. */
 	private static final Duration AT_ONCE = Duration.ofSeconds(2);
