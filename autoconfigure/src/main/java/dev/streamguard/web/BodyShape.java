@@ -1,7 +1,12 @@
 package dev.streamguard.web;
 
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
 import org.reactivestreams.Publisher;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.io.buffer.DataBuffer;
@@ -44,7 +49,7 @@ interface BodyShape<T> {
 		@Override
 		public Publisher<? extends DataBuffer> counted(Publisher<? extends DataBuffer> element,
 				GuardedStream<?> stream) {
-			return Flux.from(element).doOnNext((buffer) -> stream.addBytes(buffer.readableByteCount()));
+			return new CountedGroup(element, stream);
 		}
 
 		@Override
@@ -65,6 +70,22 @@ interface BodyShape<T> {
 
 	};
 
+	/**
+	 * Release the buffers of a group the transport discards unsent: the discarded publisher is
+	 * one of ours, or wraps one (the server maps each group to its own buffer type).
+	 */
+	static void releaseUnsent(Publisher<?> discarded) {
+		if (discarded instanceof CountedGroup group) {
+			group.releaseIfUnsent();
+			return;
+		}
+		Scannable.from(discarded)
+			.parents()
+			.filter(CountedGroup.class::isInstance)
+			.findFirst()
+			.ifPresent((group) -> ((CountedGroup) group).releaseIfUnsent());
+	}
+
 	/** Return the element as handed downstream, counting its bytes as they pass. */
 	T counted(T element, GuardedStream<?> stream);
 
@@ -76,5 +97,39 @@ interface BodyShape<T> {
 
 	/** Whether elements are whole frames (events, lines) between which the guard may write. */
 	boolean framed();
+
+	/**
+	 * A group on its way to the transport: counts its bytes as they pass, and knows whether it
+	 * was ever subscribed, so that a group the transport drops unsent can be released exactly
+	 * once.
+	 */
+	final class CountedGroup extends FluxOperator<DataBuffer, DataBuffer> {
+
+		private static final AtomicIntegerFieldUpdater<CountedGroup> TAKEN = AtomicIntegerFieldUpdater
+			.newUpdater(CountedGroup.class, "taken");
+
+		private final GuardedStream<?> stream;
+
+		private volatile int taken;
+
+		CountedGroup(Publisher<? extends DataBuffer> group, GuardedStream<?> stream) {
+			super(Flux.from(group));
+			this.stream = stream;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super DataBuffer> actual) {
+			TAKEN.set(this, 1);
+			this.source.doOnNext((buffer) -> this.stream.addBytes(buffer.readableByteCount())).subscribe(actual);
+		}
+
+		void releaseIfUnsent() {
+			if (TAKEN.compareAndSet(this, 0, 1)) {
+				this.source.subscribe(DataBufferUtils::release, (ex) -> {
+				});
+			}
+		}
+
+	}
 
 }

@@ -144,6 +144,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private boolean upstreamPending;
 
+	// Whether the empty element that commits the response was handed over.
+	private boolean committed;
+
 	// Allocated on first use: most streams never park an element.
 	private @Nullable ArrayDeque<T> parked;
 
@@ -259,10 +262,21 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	 */
 	private void commitAtOnce() {
 		synchronized (this) {
-			if (this.reason != null || this.elements > 0 || parkedCount() > 0) {
-				return;
+			if (this.reason == null) {
+				commit();
 			}
-			emitOwn(EMPTY);
+		}
+	}
+
+	/**
+	 * Hand the empty commit element over first, before any element of the source: WebFlux
+	 * holds the first element while it commits, and releases a held buffer if the exchange
+	 * ends meanwhile, but not a held group of buffers (SSE, NDJSON), which would leak.
+	 */
+	// Guarded by "this".
+	private void commit() {
+		if (!this.committed) {
+			this.committed = emitOwn(EMPTY);
 		}
 	}
 
@@ -339,6 +353,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 				return;
 			}
 			first = this.elements++ == 0;
+			commit();
 			if (this.demand > 0 && parkedCount() == 0) {
 				deliver(element);
 			}
@@ -492,11 +507,16 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	 */
 	Mono<Void> track(Mono<Void> write, Supplier<@Nullable Mono<Void>> exchangeDone) {
 		this.awaitWritten = true;
+		// Groups handed to the transport wait in its queue (Reactor Netty prefetches them);
+		// when the transport cancels, it discards them as publishers, which no buffer hook
+		// recognises: release the buffers of those of ours that were never subscribed.
+		Mono<Void> released = this.shape.framed() ? write.doOnDiscard(Publisher.class, BodyShape::releaseUnsent)
+				: write;
 		return new Mono<>() {
 
 			@Override
 			public void subscribe(CoreSubscriber<? super Void> actual) {
-				write.subscribe(new WriteTracker(actual, exchangeDone));
+				released.subscribe(new WriteTracker(actual, exchangeDone));
 			}
 
 		};

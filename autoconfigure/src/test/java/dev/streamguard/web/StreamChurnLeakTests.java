@@ -73,15 +73,15 @@ class StreamChurnLeakTests {
 	}
 
 	@Test
-	@Disabled("Passes alone, but in the full suite still reports a StreamWriter item encoded while its "
-			+ "stream is cancelled (the race is narrowed, not closed); enable once it is fixed")
 	void streamsCutByTheirClientsLeaveNoBufferBehindWithTheGuard() throws Exception {
 		churn("streamguard.heartbeat.interval=0");
 	}
 
 	@Test
-	@Disabled("Still reports one leak per few hundred streams: a StreamWriter item encoded while the "
-			+ "transport cancels reaches Reactor Netty's group queue after it was cleared")
+	@Disabled("Leaks in WebFlux and Reactor Netty themselves, where the guard is not there to prevent it: "
+			+ "a group of buffers (SSE, NDJSON) that WebFlux holds while it commits, or that Reactor Netty's "
+			+ "prefetch queue holds when the transport cancels, is dropped as a publisher, which no buffer "
+			+ "hook releases")
 	void streamsCutByTheirClientsLeaveNoBufferBehindWithoutTheGuard() throws Exception {
 		churn("streamguard.enabled=false");
 	}
