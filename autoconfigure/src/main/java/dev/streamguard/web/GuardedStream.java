@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.streamguard.stream.LiveStream;
@@ -19,6 +20,7 @@ import dev.streamguard.stream.StreamAdmission;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.StreamRejectedException;
+import dev.streamguard.stream.StreamWriterPool;
 import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.transport.PeerFailures;
 import dev.streamguard.transport.PeerProgress;
@@ -157,6 +159,9 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	private volatile boolean awaitWritten;
 
 	private volatile StreamAdmission.@Nullable Admitted admission;
+
+	// Set before the body is subscribed.
+	private @Nullable StreamWriterPool writers;
 
 	private volatile StreamAdmission.@Nullable Admitted firstElementListener;
 
@@ -333,7 +338,17 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	public Context currentContext() {
 		CoreSubscriber<? super T> actual = this.actual;
 		Context context = (actual != null) ? actual.currentContext() : Context.empty();
-		return context.put(LiveStream.class, this);
+		context = context.put(LiveStream.class, this);
+		StreamWriterPool writers = this.writers;
+		return (writers != null) ? context.put(StreamWriterPool.class, writers) : context;
+	}
+
+	/**
+	 * Set where the blocking producers of this stream's source run.
+	 * @param writers the pool, {@code null} for the shared one
+	 */
+	void writers(@Nullable StreamWriterPool writers) {
+		this.writers = writers;
 	}
 
 	@Override
@@ -506,6 +521,16 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	 * return {@code null} when the server does not tell
 	 */
 	Mono<Void> track(Mono<Void> write, Supplier<@Nullable Mono<Void>> exchangeDone) {
+		return track(write, exchangeDone, (rejected) -> null);
+	}
+
+	/**
+	 * Track the transport's write of this stream's body, as {@link #track(Mono, Supplier)}.
+	 * @param onRejected the response to a source refused before anything was committed, or
+	 * {@code null} to fail the write
+	 */
+	Mono<Void> track(Mono<Void> write, Supplier<@Nullable Mono<Void>> exchangeDone,
+			Function<StreamRejectedException, @Nullable Mono<Void>> onRejected) {
 		this.awaitWritten = true;
 		// Groups handed to the transport wait in its queue (Reactor Netty prefetches them);
 		// when the transport cancels, it discards them as publishers, which no buffer hook
@@ -516,7 +541,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 			@Override
 			public void subscribe(CoreSubscriber<? super Void> actual) {
-				released.subscribe(new WriteTracker(actual, exchangeDone));
+				released.subscribe(new WriteTracker(actual, exchangeDone, onRejected));
 			}
 
 		};
@@ -935,13 +960,17 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 		private final Supplier<@Nullable Mono<Void>> exchangeDone;
 
+		private final Function<StreamRejectedException, @Nullable Mono<Void>> onRejected;
+
 		private final AtomicBoolean open = new AtomicBoolean();
 
 		private @Nullable Subscription subscription;
 
-		WriteTracker(CoreSubscriber<? super Void> actual, Supplier<@Nullable Mono<Void>> exchangeDone) {
+		WriteTracker(CoreSubscriber<? super Void> actual, Supplier<@Nullable Mono<Void>> exchangeDone,
+				Function<StreamRejectedException, @Nullable Mono<Void>> onRejected) {
 			this.actual = actual;
 			this.exchangeDone = exchangeDone;
+			this.onRejected = onRejected;
 		}
 
 		@Override
@@ -983,8 +1012,16 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 		@Override
 		public void onError(Throwable failure) {
-			onTransportFailure(failure);
-			this.actual.onError(failure);
+			Mono<Void> refusal = (failure instanceof StreamRejectedException rejected) ? this.onRejected.apply(rejected)
+					: null;
+			if (refusal != null) {
+				// Refused before anything was committed: the refusal is the response.
+				refusal.subscribe(null, this.actual::onError, this.actual::onComplete);
+			}
+			else {
+				onTransportFailure(failure);
+				this.actual.onError(failure);
+			}
 			closeResponse();
 			releaseIfNeverStarted();
 		}

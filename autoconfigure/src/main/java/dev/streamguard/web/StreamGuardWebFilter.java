@@ -16,7 +16,6 @@ import dev.streamguard.stream.StreamAdmission;
 import dev.streamguard.stream.StreamAdmission.Admission;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
-import dev.streamguard.stream.StreamRejectedException;
 import dev.streamguard.stream.StreamWriterPool;
 import io.netty.channel.Channel;
 import org.jspecify.annotations.Nullable;
@@ -24,7 +23,6 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.NettyOutbound;
-import reactor.util.context.Context;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.ReactiveAdapterRegistry;
@@ -332,12 +330,11 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape, policy);
 			stream.admitted((StreamAdmission.Admitted) admission);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
-			Mono<Void> written = stream.track(write.apply(stream), () -> exchangeDone(getDelegate()))
-				// A source refused before its first element (no writer thread): nothing is committed yet.
-				.onErrorResume(StreamRejectedException.class, (ex) -> getDelegate().isCommitted() ? Mono.error(ex)
-						: refuse(ex.getRefusal()));
-			StreamWriterPool writers = StreamGuardWebFilter.this.writerPool;
-			return (writers != null) ? written.contextWrite(Context.of(StreamWriterPool.class, writers)) : written;
+			stream.writers(StreamGuardWebFilter.this.writerPool);
+			// A source refused before its first element (no writer thread): nothing is committed
+			// yet, so the refusal can still be the response.
+			return stream.track(write.apply(stream), () -> exchangeDone(getDelegate()),
+					(ex) -> getDelegate().isCommitted() ? null : refuse(ex.getRefusal()));
 		}
 
 		private Mono<Void> refuse(StreamAdmission.Refused refused) {
