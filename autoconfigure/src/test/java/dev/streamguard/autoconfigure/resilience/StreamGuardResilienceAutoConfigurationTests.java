@@ -55,15 +55,11 @@ class StreamGuardResilienceAutoConfigurationTests {
 		this.contextRunner
 			.withPropertyValues("resilience4j.bulkhead.instances.ticks.max-concurrent-calls=2",
 					"streamguard.routes[/demo/ticks].bulkhead=tiks")
-			.run((context) -> {
-				InvalidConfigurationPropertyValueException failure = failure(context);
-				assertThat(failure.getName()).isEqualTo("streamguard.routes[/demo/ticks].bulkhead");
-				assertThat(failure.getValue()).isEqualTo("tiks");
-				assertThat(failure.getReason()).contains("route /demo/ticks names bulkhead 'tiks'")
-					.contains("configured bulkheads: [ticks]")
-					.contains("resilience4j.bulkhead.instances.tiks")
-					.contains("streamguard.resilience.allow-default-instances=true");
-			});
+			.run((context) -> assertThat(failure(context, "streamguard.routes[/demo/ticks].bulkhead", "tiks"))
+				.contains("route /demo/ticks names bulkhead 'tiks'")
+				.contains("configured bulkheads: [ticks]")
+				.contains("resilience4j.bulkhead.instances.tiks")
+				.contains("streamguard.resilience.allow-default-instances=true"));
 	}
 
 	@Test
@@ -71,11 +67,8 @@ class StreamGuardResilienceAutoConfigurationTests {
 		this.contextRunner
 			.withPropertyValues("resilience4j.timelimiter.instances.first.timeout-duration=30s",
 					"streamguard.routes[/export/**].time-limiter=frist")
-			.run((context) -> {
-				InvalidConfigurationPropertyValueException failure = failure(context);
-				assertThat(failure.getName()).isEqualTo("streamguard.routes[/export/**].time-limiter");
-				assertThat(failure.getReason()).contains("route /export/** names time limiter 'frist'");
-			});
+			.run((context) -> assertThat(failure(context, "streamguard.routes[/export/**].time-limiter", "frist"))
+				.contains("route /export/** names time limiter 'frist'"));
 	}
 
 	@Test
@@ -83,12 +76,9 @@ class StreamGuardResilienceAutoConfigurationTests {
 		this.contextRunner
 			.withPropertyValues("streamguard.resilience.rate-limiter=opens",
 					"streamguard.resilience.circuit-breaker=source")
-			.run((context) -> {
-				InvalidConfigurationPropertyValueException failure = failure(context);
-				assertThat(failure.getName()).isEqualTo("streamguard.resilience.rate-limiter");
-				assertThat(failure.getReason()).contains("every route names rate limiter 'opens'")
-					.contains("also streamguard.resilience.circuit-breaker='source'");
-			});
+			.run((context) -> assertThat(failure(context, "streamguard.resilience.rate-limiter", "opens"))
+				.contains("every route names rate limiter 'opens'")
+				.contains("also streamguard.resilience.circuit-breaker='source'"));
 	}
 
 	@Test
@@ -112,7 +102,7 @@ class StreamGuardResilienceAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(StreamGuardAutoConfiguration.class,
 					StreamGuardResilienceAutoConfiguration.class, BulkheadAutoConfiguration.class))
 			.withPropertyValues("streamguard.routes[/demo/ticks].rate-limiter=opens")
-			.run((context) -> assertThat(failure(context).getReason())
+			.run((context) -> assertThat(failure(context, "streamguard.routes[/demo/ticks].rate-limiter", "opens"))
 				.contains("route /demo/ticks names rate limiter 'opens' but there is no registry of them"));
 	}
 
@@ -129,21 +119,24 @@ class StreamGuardResilienceAutoConfigurationTests {
 	void withoutResilience4jARouteThatNamesAnInstanceFailsStartup() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader("io.github.resilience4j"))
 			.withPropertyValues("streamguard.routes[/demo/ticks].bulkhead=ticks")
-			.run((context) -> {
-				InvalidConfigurationPropertyValueException failure = failure(context);
-				assertThat(failure.getName()).isEqualTo("streamguard.routes[/demo/ticks].bulkhead");
-				assertThat(failure.getReason()).contains("Resilience4j is not on the class path");
-			});
+			.run((context) -> assertThat(failure(context, "streamguard.routes[/demo/ticks].bulkhead", "ticks"))
+				.contains("Resilience4j is not on the class path"));
 	}
 
-	private static InvalidConfigurationPropertyValueException failure(AssertableReactiveWebApplicationContext context) {
+	/**
+	 * Assert that startup failed on the given property and value, and return the reason.
+	 */
+	private static String failure(AssertableReactiveWebApplicationContext context, String property, String value) {
 		assertThat(context).hasFailed();
 		Throwable cause = context.getStartupFailure();
 		while (cause != null && !(cause instanceof InvalidConfigurationPropertyValueException)) {
 			cause = cause.getCause();
 		}
 		assertThat(cause).as("startup failure naming the property").isNotNull();
-		return (InvalidConfigurationPropertyValueException) cause;
+		InvalidConfigurationPropertyValueException failure = (InvalidConfigurationPropertyValueException) cause;
+		assertThat(failure.getName()).isEqualTo(property);
+		assertThat(failure.getValue()).isEqualTo(value);
+		return failure.getReason();
 	}
 
 }
