@@ -19,7 +19,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Admits streams through the Resilience4j instances their policy names:
  * <ul>
- * <li>a rate limiter bounds stream opens (refusal: 429 with the wait as {@code Retry-After});</li>
+ * <li>a rate limiter bounds stream opens: an open takes a permit of the current period or is
+ * refused, and a refusal reserves none of a later period, whatever the limiter's
+ * {@code timeout-duration} (refusal: 429 with the time to the next permit as
+ * {@code Retry-After});</li>
  * <li>a bulkhead bounds concurrent streams: a stream holds its permit from open to its single
  * end, whatever the reason (refusal: 503);</li>
  * <li>a circuit breaker guards opening the source: the first element is a success, an upstream
