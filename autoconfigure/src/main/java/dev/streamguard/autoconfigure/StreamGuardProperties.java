@@ -86,7 +86,7 @@ public class StreamGuardProperties implements Validator {
 
 	private final Client client = new Client();
 
-	private final Resilience resilience = new Resilience();
+	private final ResilienceDefaults resilience = new ResilienceDefaults();
 
 	private final Window window = new Window();
 
@@ -185,7 +185,7 @@ public class StreamGuardProperties implements Validator {
 		return this.client;
 	}
 
-	public Resilience getResilience() {
+	public ResilienceDefaults getResilience() {
 		return this.resilience;
 	}
 
@@ -462,6 +462,29 @@ public class StreamGuardProperties implements Validator {
 
 		public void setGuardResources(boolean guardResources) {
 			this.guardResources = guardResources;
+		}
+
+	}
+
+	/**
+	 * Resilience4j instances for every route that names none, and whether routes may name
+	 * instances that are not configured.
+	 */
+	public static class ResilienceDefaults extends Resilience {
+
+		/**
+		 * Whether a route may name a Resilience4j instance that is not configured, which
+		 * Resilience4j then creates from its default configuration. Off, such a name fails
+		 * startup.
+		 */
+		private boolean allowDefaultInstances;
+
+		public boolean isAllowDefaultInstances() {
+			return this.allowDefaultInstances;
+		}
+
+		public void setAllowDefaultInstances(boolean allowDefaultInstances) {
+			this.allowDefaultInstances = allowDefaultInstances;
 		}
 
 	}

@@ -13,12 +13,16 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Admits streams through the Resilience4j instances their policy names:
  * <ul>
- * <li>a rate limiter bounds stream opens (refusal: 429 with the wait as {@code Retry-After});</li>
+ * <li>a rate limiter bounds stream opens: an open takes a permit of the current period or is
+ * refused, and a refusal reserves none of a later period, whatever the limiter's
+ * {@code timeout-duration} (refusal: 429 with the time to the next permit as
+ * {@code Retry-After});</li>
  * <li>a bulkhead bounds concurrent streams: a stream holds its permit from open to its single
  * end, whatever the reason (refusal: 503);</li>
  * <li>a circuit breaker guards opening the source: the first element is a success, an upstream
@@ -39,6 +43,8 @@ public class ResilienceAdmission implements StreamAdmission {
 	private final @Nullable CircuitBreakerRegistry circuitBreakers;
 
 	private final Duration retryAfter;
+
+	private final Object rateLimiterLock = new Object();
 
 	/**
 	 * Create an admission over the given registries; a missing registry switches its kind off.
@@ -61,12 +67,9 @@ public class ResilienceAdmission implements StreamAdmission {
 		Admitted admitted = (Admitted) Admission.ADMITTED;
 		if (names.rateLimiter() != null && this.rateLimiters != null) {
 			RateLimiter limiter = this.rateLimiters.rateLimiter(names.rateLimiter());
-			long waitNanos = limiter.reservePermission();
-			if (waitNanos != 0) {
-				Duration wait = (waitNanos > 0) ? Duration.ofNanos(waitNanos)
-						: limiter.getRateLimiterConfig().getLimitRefreshPeriod();
-				return Admission.refused(429, wait, "Too many streams opened on " + route + " (rate limiter '"
-						+ limiter.getName() + "'); retry later");
+			if (!tryAcquireNow(limiter)) {
+				return Admission.refused(429, untilNextPermit(limiter), "Too many streams opened on " + route
+						+ " (rate limiter '" + limiter.getName() + "'); retry later");
 			}
 		}
 		CircuitBreaker breaker = null;
@@ -94,6 +97,34 @@ public class ResilienceAdmission implements StreamAdmission {
 			admitted = admitted.and(circuitBreakerAround(breaker));
 		}
 		return admitted;
+	}
+
+	/**
+	 * Take a permit of the current period, or none: Resilience4j's own acquisition would wait
+	 * (or reserve a permit of a later period) for up to the limiter's {@code timeout-duration},
+	 * and a refused open that still consumed a permit would lower the admitted rate under load.
+	 */
+	private boolean tryAcquireNow(RateLimiter limiter) {
+		// Opens through this admission check and take under one lock, so none of them can take
+		// the last permit between another's check and take (which would reserve a later one).
+		synchronized (this.rateLimiterLock) {
+			if (limiter.getMetrics().getAvailablePermissions() < 1) {
+				return false;
+			}
+			// Zero unless a caller outside StreamGuard took the permit meanwhile; a permit of the
+			// next period reserved then is spent on this open rather than wasted on a refusal.
+			return limiter.reservePermission() >= 0;
+		}
+	}
+
+	private static Duration untilNextPermit(RateLimiter limiter) {
+		if (limiter instanceof AtomicRateLimiter atomic) {
+			long nanos = atomic.getDetailedMetrics().getNanosToWait();
+			if (nanos > 0) {
+				return Duration.ofNanos(nanos);
+			}
+		}
+		return limiter.getRateLimiterConfig().getLimitRefreshPeriod();
 	}
 
 	private static Admitted circuitBreakerAround(CircuitBreaker breaker) {

@@ -8,9 +8,10 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Decides whether a stream may start. Consulted when a streaming response is about to be
- * written, before its body is subscribed; a refused stream never touches its upstream and is
- * answered with a problem response instead.
+ * Decides whether a stream may start. Consulted when the write of a streaming response is
+ * subscribed (a write that never is holds nothing), before its body is subscribed and its
+ * headers are committed; a refused stream never touches its upstream and is answered with a
+ * problem response instead.
  *
  * @since 0.1.0
  */

@@ -22,7 +22,7 @@ public class StreamGate implements StreamAdmission {
 
 	private final int maxStreamsPerClient;
 
-	private final Map<InetAddress, AtomicInteger> clients = new ConcurrentHashMap<>();
+	private final Map<InetAddress, Integer> clients = new ConcurrentHashMap<>();
 
 	private volatile boolean draining;
 
@@ -65,18 +65,35 @@ public class StreamGate implements StreamAdmission {
 		if (client == null || this.maxStreamsPerClient == 0) {
 			return Admission.admitted(this.admitted::decrementAndGet);
 		}
-		AtomicInteger perClient = this.clients.computeIfAbsent(client, (key) -> new AtomicInteger());
-		if (!tryIncrement(perClient, this.maxStreamsPerClient)) {
+		if (!tryAdmitFrom(client)) {
 			this.admitted.decrementAndGet();
-			forget(client, perClient);
 			return Admission.refused(429, this.retryAfter,
 					"Too many live streams from your address (limit " + this.maxStreamsPerClient + "); close one first");
 		}
 		return Admission.admitted(() -> {
-			perClient.decrementAndGet();
-			forget(client, perClient);
+			releaseFrom(client);
 			this.admitted.decrementAndGet();
 		});
+	}
+
+	// Counts change only inside the map's per-key compute, so a count is never raised after a
+	// concurrent release has removed it (which would let a new count start beside it).
+	private boolean tryAdmitFrom(InetAddress client) {
+		boolean[] admittedNow = new boolean[1];
+		this.clients.compute(client, (key, count) -> {
+			int current = (count != null) ? count : 0;
+			if (current >= this.maxStreamsPerClient) {
+				return count;
+			}
+			admittedNow[0] = true;
+			return current + 1;
+		});
+		return admittedNow[0];
+	}
+
+	private void releaseFrom(InetAddress client) {
+		// Removed at zero, so the map holds addresses with live streams only.
+		this.clients.computeIfPresent(client, (key, count) -> (count > 1) ? count - 1 : null);
 	}
 
 	private static boolean tryIncrement(AtomicInteger counter, int limit) {
@@ -91,19 +108,14 @@ public class StreamGate implements StreamAdmission {
 		}
 	}
 
-	private void forget(InetAddress client, AtomicInteger count) {
-		// Removed only while at zero, so the map holds addresses with live streams only.
-		this.clients.computeIfPresent(client, (key, current) -> (current == count && current.get() == 0) ? null : current);
-	}
-
 	/**
 	 * Return how many live streams a client address holds.
 	 * @param client the address
 	 * @return the count
 	 */
 	public int streamsOf(InetAddress client) {
-		AtomicInteger count = this.clients.get(client);
-		return (count != null) ? count.get() : 0;
+		Integer count = this.clients.get(client);
+		return (count != null) ? count : 0;
 	}
 
 	/**

@@ -319,6 +319,14 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 		<T> Mono<Void> guard(MediaType contentType, BodyShape<T> shape, StreamPolicy policy,
 				Function<GuardedStream<T>, Mono<Void>> write) {
+			// Admitted when the write is subscribed, not when it is created: a write that is never
+			// subscribed holds no permit, and a refusal still comes before the source is
+			// subscribed and the headers are committed.
+			return Mono.defer(() -> admitAndWrite(contentType, shape, policy, write));
+		}
+
+		private <T> Mono<Void> admitAndWrite(MediaType contentType, BodyShape<T> shape, StreamPolicy policy,
+				Function<GuardedStream<T>, Mono<Void>> write) {
 			String route = route(this.exchange);
 			InetSocketAddress remote = this.exchange.getRequest().getRemoteAddress();
 			Admission admission = admit(route, policy, (remote != null) ? remote.getAddress() : null);
