@@ -36,19 +36,19 @@ class StreamGuardClientTests {
 		int port = freePort();
 		StreamGuardClient client = new StreamGuardClient(WebClient.builder(),
 				TransportOptions.NONE.withUserTimeout(Duration.ofSeconds(5)), Duration.ofSeconds(5), RETRY);
-		List<String> received = new CopyOnWriteArrayList<>();
+		List<StreamEvent<String>> events = new CopyOnWriteArrayList<>();
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
 		TestServer first = TestServer.start("server.port=" + port, "streamguard.drain.reconnect-delay=100ms");
-		Disposable subscription = client.events("http://127.0.0.1:" + port + "/streams/paced").subscribe((event) -> {
-			assertThat(event.id()).isEqualTo(event.data().substring(1));
-			received.add(event.data());
-		});
+		// Only collects: an assertion thrown in here would end the subscription and be dropped.
+		Disposable subscription = client.events("http://127.0.0.1:" + port + "/streams/paced")
+			.subscribe(events::add, errors::add);
 		TestServer second = null;
 		try {
-			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 30);
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> events.size() >= 30);
 			first.close();
-			int beforeRestart = received.size();
+			int beforeRestart = events.size();
 			second = TestServer.start("server.port=" + port);
-			Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> received.size() >= beforeRestart + 50);
+			Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> events.size() >= beforeRestart + 50);
 		}
 		finally {
 			subscription.dispose();
@@ -57,8 +57,11 @@ class StreamGuardClientTests {
 				second.close();
 			}
 		}
-		for (int i = 0; i < received.size(); i++) {
-			assertThat(received.get(i)).isEqualTo("p" + i);
+		assertThat(errors).as("errors of the subscription").isEmpty();
+		for (int i = 0; i < events.size(); i++) {
+			StreamEvent<String> event = events.get(i);
+			assertThat(event.data()).isEqualTo("p" + i);
+			assertThat(event.id()).as("id of %s", event.data()).isEqualTo(Integer.toString(i));
 		}
 	}
 
