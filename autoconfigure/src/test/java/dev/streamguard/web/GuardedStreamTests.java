@@ -49,46 +49,33 @@ class GuardedStreamTests {
 
 	@RepeatedTest(50)
 	void concurrentEndsAndCancelTerminateExactlyOnce() throws Exception {
-		Ends ends = new Ends();
-		AtomicInteger upstreamCancels = new AtomicInteger();
-		StreamRegistry registry = new StreamRegistry(List.of(ends));
-		GuardedStream<DataBuffer> stream = newStream(registry);
-		BaseSubscriber<DataBuffer> transport = demanding(16);
-		stream.body(Flux.<DataBuffer>never().doOnCancel(upstreamCancels::incrementAndGet)).subscribe(transport);
-		assertThat(registry.size()).isOne();
+		Started started = Started.on(null);
+		assertThat(started.registry.size()).isOne();
 		AtomicInteger winners = new AtomicInteger();
 		race(8, (n) -> {
 			if (n == 0) {
-				transport.cancel();
+				started.transport.cancel();
 			}
-			else if (stream.end(closingReason(n))) {
+			else if (started.stream.end(closingReason(n))) {
 				winners.incrementAndGet();
 			}
 		});
-		assertThat(ends.reasons).hasSize(1);
-		assertThat(upstreamCancels).hasValue(1);
 		assertThat(winners.get()).isLessThanOrEqualTo(1);
-		assertThat(registry.size()).isZero();
-		assertThat(stream.terminationReason()).isPresent();
-		assertThat(stream.end(TerminationReason.CLOSED_BY_OPERATOR)).isFalse();
+		started.assertEndedOnce(started.stream.terminationReason().orElseThrow());
+		assertThat(started.stream.end(TerminationReason.CLOSED_BY_OPERATOR)).isFalse();
 	}
 
 	@RepeatedTest(20)
 	void onAConnectionConcurrentEndsCancelAndCloseTerminateExactlyOnce() throws Exception {
-		Ends ends = new Ends();
-		AtomicInteger upstreamCancels = new AtomicInteger();
-		StreamRegistry registry = new StreamRegistry(List.of(ends));
 		EmbeddedChannel channel = new EmbeddedChannel();
-		GuardedStream<DataBuffer> stream = newStream(registry, channel);
-		BaseSubscriber<DataBuffer> transport = demanding(16);
-		stream.body(Flux.<DataBuffer>never().doOnCancel(upstreamCancels::incrementAndGet)).subscribe(transport);
+		Started started = Started.on(channel);
 		// The transport's cancel is decided on the connection's event loop, after the ends
 		// that race it from other threads (an embedded event loop runs its tasks when told).
-		transport.cancel();
-		assertThat(registry.size()).as("live until the event loop decides").isOne();
+		started.transport.cancel();
+		assertThat(started.registry.size()).as("live until the event loop decides").isOne();
 		AtomicInteger winners = new AtomicInteger();
 		race(7, (n) -> {
-			if (stream.end(closingReason(n))) {
+			if (started.stream.end(closingReason(n))) {
 				winners.incrementAndGet();
 			}
 		});
@@ -96,48 +83,33 @@ class GuardedStreamTests {
 		channel.close();
 		channel.runPendingTasks();
 		assertThat(winners).hasValue(1);
-		assertThat(ends.reasons).containsExactly(stream.terminationReason().orElseThrow());
-		assertThat(upstreamCancels).hasValue(1);
-		assertThat(registry.size()).isZero();
+		started.assertEndedOnce(started.stream.terminationReason().orElseThrow());
 		channel.finishAndReleaseAll();
 	}
 
 	@Test
-	void aTransportCancelOnAConnectionEndsOnItsEventLoopForTheConnectionsReason() throws Exception {
-		Ends ends = new Ends();
-		AtomicInteger upstreamCancels = new AtomicInteger();
-		StreamRegistry registry = new StreamRegistry(List.of(ends));
+	void aTransportCancelOnAConnectionEndsOnItsEventLoopForTheConnectionsReason() {
 		EmbeddedChannel channel = new EmbeddedChannel();
-		GuardedStream<DataBuffer> stream = newStream(registry, channel);
-		BaseSubscriber<DataBuffer> transport = demanding(16);
-		stream.body(Flux.<DataBuffer>never().doOnCancel(upstreamCancels::incrementAndGet)).subscribe(transport);
+		Started started = Started.on(channel);
 		// The write failure that makes a transport cancel reaches the connection's handlers
 		// just after the cancel: the reason is decided once both are in.
-		transport.cancel();
+		started.transport.cancel();
 		channel.pipeline().fireExceptionCaught(new IOException("Connection timed out"));
 		assertThatIOException().isThrownBy(channel::checkException).withMessage("Connection timed out");
-		assertThat(ends.reasons).isEmpty();
+		assertThat(started.ends.reasons).isEmpty();
 		channel.runPendingTasks();
-		assertThat(ends.reasons).containsExactly(TerminationReason.PEER_UNRESPONSIVE);
-		assertThat(upstreamCancels).hasValue(1);
-		assertThat(registry.size()).isZero();
+		started.assertEndedOnce(TerminationReason.PEER_UNRESPONSIVE);
 		channel.finishAndReleaseAll();
 	}
 
 	@Test
-	void aClosedConnectionEndsItsStreamOnceAndCancelsTheUpstream() throws Exception {
-		Ends ends = new Ends();
-		AtomicInteger upstreamCancels = new AtomicInteger();
-		StreamRegistry registry = new StreamRegistry(List.of(ends));
+	void aClosedConnectionEndsItsStreamOnceAndCancelsTheUpstream() {
 		EmbeddedChannel channel = new EmbeddedChannel();
-		GuardedStream<DataBuffer> stream = newStream(registry, channel);
-		stream.body(Flux.<DataBuffer>never().doOnCancel(upstreamCancels::incrementAndGet)).subscribe(demanding(16));
+		Started started = Started.on(channel);
 		channel.close();
 		channel.runPendingTasks();
-		assertThat(ends.reasons).containsExactly(TerminationReason.CLIENT_CLOSED);
-		assertThat(upstreamCancels).hasValue(1);
-		assertThat(registry.size()).isZero();
-		assertThat(stream.end(TerminationReason.CLOSED_BY_OPERATOR)).isFalse();
+		started.assertEndedOnce(TerminationReason.CLIENT_CLOSED);
+		assertThat(started.stream.end(TerminationReason.CLOSED_BY_OPERATOR)).isFalse();
 		channel.finishAndReleaseAll();
 	}
 
@@ -271,6 +243,41 @@ class GuardedStreamTests {
 			assertThat(thread.isAlive()).as("%s still running", thread.getName()).isFalse();
 		}
 		assertThat(failures).as("failures of the racing threads").isEmpty();
+	}
+
+	/**
+	 * A stream started on an endless upstream that counts its cancels, with a transport that
+	 * asked for a few elements.
+	 */
+	private static final class Started {
+
+		final Ends ends = new Ends();
+
+		final AtomicInteger upstreamCancels = new AtomicInteger();
+
+		final StreamRegistry registry = new StreamRegistry(List.of(this.ends));
+
+		final GuardedStream<DataBuffer> stream;
+
+		final BaseSubscriber<DataBuffer> transport = demanding(16);
+
+		private Started(@Nullable Channel channel) {
+			this.stream = newStream(this.registry, channel);
+		}
+
+		static Started on(@Nullable Channel channel) {
+			Started started = new Started(channel);
+			started.stream.body(Flux.<DataBuffer>never().doOnCancel(started.upstreamCancels::incrementAndGet))
+				.subscribe(started.transport);
+			return started;
+		}
+
+		void assertEndedOnce(TerminationReason reason) {
+			assertThat(this.ends.reasons).containsExactly(reason);
+			assertThat(this.upstreamCancels).hasValue(1);
+			assertThat(this.registry.size()).isZero();
+		}
+
 	}
 
 	/** The reasons streams ended with, in order. */
