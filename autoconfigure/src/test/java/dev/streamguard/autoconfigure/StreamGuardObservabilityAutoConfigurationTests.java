@@ -1,5 +1,8 @@
 package dev.streamguard.autoconfigure;
 
+import java.time.Instant;
+
+import dev.streamguard.actuate.StreamDescriptor;
 import dev.streamguard.actuate.StreamsEndpoint;
 import dev.streamguard.actuate.StreamsHealthIndicator;
 import dev.streamguard.actuate.StreamsReadinessGroup;
@@ -7,12 +10,14 @@ import dev.streamguard.autoconfigure.actuate.StreamGuardEndpointAutoConfiguratio
 import dev.streamguard.autoconfigure.actuate.StreamGuardHealthAutoConfiguration;
 import dev.streamguard.autoconfigure.metrics.StreamGuardMetricsAutoConfiguration;
 import dev.streamguard.metrics.StreamMetrics;
+import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.StreamRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -20,6 +25,8 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.mock;
 
 /**
  * Tests for the health, endpoint and metrics auto-configurations, and their back-off.
@@ -41,8 +48,21 @@ class StreamGuardObservabilityAutoConfigurationTests {
 				.hasBean("streamsHealthIndicator")
 				.hasSingleBean(StreamsReadinessGroup.class)
 				.hasSingleBean(StreamsEndpoint.class)
-				.hasSingleBean(StreamMetrics.class);
-			assertThat(context.getBean(StreamRegistry.class)).isNotNull();
+				.hasSingleBean(StreamMetrics.class)
+				.hasSingleBean(StreamRegistry.class);
+		});
+	}
+
+	@Test
+	void healthEndpointAndMetricsWatchTheRegistryStreamsRegisterIn() {
+		this.contextRunner.run((context) -> {
+			context.getBean(StreamRegistry.class).register(liveStream("s1", "/r"));
+			assertThat(context.getBean(StreamsHealthIndicator.class).health(true).getDetails()).containsEntry("live", 1);
+			assertThat(context.getBean(StreamsEndpoint.class).streams(SecurityContext.NONE).streams())
+				.extracting(StreamDescriptor::id)
+				.containsExactly("s1");
+			assertThat(context.getBean(MeterRegistry.class).get("streamguard.streams.active").tag("route", "/r").gauge().value())
+				.isOne();
 		});
 	}
 
@@ -56,6 +76,16 @@ class StreamGuardObservabilityAutoConfigurationTests {
 				.counter()
 				.count()).isOne();
 		});
+	}
+
+	private static LiveStream liveStream(String id, String route) {
+		LiveStream stream = mock(LiveStream.class);
+		given(stream.id()).willReturn(id);
+		given(stream.route()).willReturn(route);
+		given(stream.mediaType()).willReturn("text/event-stream");
+		given(stream.startedAt()).willReturn(Instant.now());
+		given(stream.state()).willReturn(LiveStream.State.ACTIVE);
+		return stream;
 	}
 
 	@Test

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.streamguard.stream.LiveStream;
 import dev.streamguard.test.TestServer;
 import dev.streamguard.transport.TransportOptions;
 import io.github.resilience4j.core.IntervalFunction;
@@ -36,19 +37,19 @@ class StreamGuardClientTests {
 		int port = freePort();
 		StreamGuardClient client = new StreamGuardClient(WebClient.builder(),
 				TransportOptions.NONE.withUserTimeout(Duration.ofSeconds(5)), Duration.ofSeconds(5), RETRY);
-		List<String> received = new CopyOnWriteArrayList<>();
+		List<StreamEvent<String>> events = new CopyOnWriteArrayList<>();
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
 		TestServer first = TestServer.start("server.port=" + port, "streamguard.drain.reconnect-delay=100ms");
-		Disposable subscription = client.events("http://127.0.0.1:" + port + "/streams/paced").subscribe((event) -> {
-			assertThat(event.id()).isEqualTo(event.data().substring(1));
-			received.add(event.data());
-		});
+		// Only collects: an assertion thrown in here would end the subscription and be dropped.
+		Disposable subscription = client.events("http://127.0.0.1:" + port + "/streams/paced")
+			.subscribe(events::add, errors::add);
 		TestServer second = null;
 		try {
-			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 30);
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> events.size() >= 30);
 			first.close();
-			int beforeRestart = received.size();
+			int beforeRestart = events.size();
 			second = TestServer.start("server.port=" + port);
-			Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> received.size() >= beforeRestart + 50);
+			Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> events.size() >= beforeRestart + 50);
 		}
 		finally {
 			subscription.dispose();
@@ -57,8 +58,11 @@ class StreamGuardClientTests {
 				second.close();
 			}
 		}
-		for (int i = 0; i < received.size(); i++) {
-			assertThat(received.get(i)).isEqualTo("p" + i);
+		assertThat(errors).as("errors of the subscription").isEmpty();
+		for (int i = 0; i < events.size(); i++) {
+			StreamEvent<String> event = events.get(i);
+			assertThat(event.data()).isEqualTo("p" + i);
+			assertThat(event.id()).as("id of %s", event.data()).isEqualTo(Integer.toString(i));
 		}
 	}
 
@@ -67,8 +71,15 @@ class StreamGuardClientTests {
 		try (TestServer server = TestServer.start("streamguard.heartbeat.interval=200ms")) {
 			Disposable subscription = quietClient(server);
 			try {
-				server.listener().awaitStart(Duration.ofSeconds(5));
-				assertThat(server.listener().pollEnd(Duration.ofSeconds(3))).as("stream ended").isNull();
+				LiveStream stream = server.listener().awaitStart(Duration.ofSeconds(5));
+				long sent = stream.bytesSent();
+				// Three times the client's read-idle timeout: the same stream all along, no reconnect.
+				Awaitility.await()
+					.during(Duration.ofSeconds(3))
+					.atMost(Duration.ofSeconds(5))
+					.until(() -> server.registry().find(stream.id()).isPresent()
+							&& server.listener().startedCount() == 0);
+				assertThat(stream.bytesSent()).as("bytes sent, heartbeats only").isGreaterThan(sent);
 			}
 			finally {
 				subscription.dispose();

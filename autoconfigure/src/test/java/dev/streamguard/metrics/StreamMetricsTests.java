@@ -86,7 +86,10 @@ class StreamMetricsTests {
 		FakeStream stream = new FakeStream("/feed", 1, 0);
 		this.metrics.onStart(stream.stream());
 		this.metrics.onEnd(stream.stream(), TerminationReason.CLIENT_CLOSED);
-		assertThat(this.registry.getMeters()).allSatisfy((meter) -> assertThat(meter.getId().getTags())
+		assertThat(this.registry.getMeters()).as("meters")
+			.isNotEmpty()
+			.anySatisfy((meter) -> assertThat(meter.getId().getTag("route")).isEqualTo("/feed"))
+			.allSatisfy((meter) -> assertThat(meter.getId().getTags())
 			.allSatisfy((tag) -> assertThat(tag.getValue()).doesNotContain(stream.id()).doesNotContain("10.0.0.1")));
 	}
 

@@ -1,11 +1,13 @@
 package dev.streamguard.stream;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
@@ -59,25 +61,23 @@ class StreamWriterTests {
 	@Test
 	void awaitWritableWakesWhenDemandArrives() throws Exception {
 		Harness harness = Harness.start();
-		CompletableFuture<WaitResult> waiting = CompletableFuture
-			.supplyAsync(() -> harness.awaitQuietly(Deadline.after(Duration.ofSeconds(10))));
-		Thread.sleep(50);
-		assertThat(waiting).isNotDone();
+		CompletableFuture<WaitResult> waiting = harness.parkedWaiter(Deadline.after(Duration.ofSeconds(10)));
+		long requested = System.nanoTime();
 		harness.subscriber.request(1);
 		assertThat(waiting.get(1, TimeUnit.SECONDS)).isEqualTo(WaitResult.WRITABLE);
+		// The waiter re-checks once a second on its own: waking sooner proves the signal.
+		assertThat(Duration.ofNanos(harness.wokenNanos.get() - requested)).isLessThan(Duration.ofMillis(200));
 		harness.finish();
 	}
 
 	@Test
 	void awaitWritableReturnsClosedPromptlyWhenTheStreamIsCancelled() throws Exception {
 		Harness harness = Harness.start();
-		CompletableFuture<WaitResult> waiting = CompletableFuture
-			.supplyAsync(() -> harness.awaitQuietly(Deadline.after(Duration.ofSeconds(30))));
-		Thread.sleep(50);
+		CompletableFuture<WaitResult> waiting = harness.parkedWaiter(Deadline.after(Duration.ofSeconds(30)));
 		long cancelled = System.nanoTime();
 		harness.subscriber.cancel();
 		assertThat(waiting.get(1, TimeUnit.SECONDS)).isEqualTo(WaitResult.CLOSED);
-		assertThat(Duration.ofNanos(harness.wokenNanos.get() - cancelled)).isLessThan(Duration.ofMillis(100));
+		assertThat(Duration.ofNanos(harness.wokenNanos.get() - cancelled)).isLessThan(Duration.ofMillis(200));
 		assertThat(harness.writer().tryWrite("late")).isEqualTo(WriteResult.CLOSED);
 	}
 
@@ -204,6 +204,37 @@ class StreamWriterTests {
 
 		StreamWriter<String> writer() {
 			return this.writer.join();
+		}
+
+		/**
+		 * Start a thread that waits for the writer and return once it is parked inside
+		 * {@code awaitWritable}: a signal sent before would find nobody waiting, and the test
+		 * would pass without it.
+		 */
+		CompletableFuture<WaitResult> parkedWaiter(Deadline deadline) {
+			CompletableFuture<WaitResult> result = new CompletableFuture<>();
+			Thread waiter = new Thread(() -> {
+				try {
+					result.complete(awaitQuietly(deadline));
+				}
+				catch (Throwable ex) {
+					result.completeExceptionally(ex);
+				}
+			}, "stream-writer-waiter");
+			waiter.setDaemon(true);
+			waiter.start();
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(5))
+				.pollInterval(Duration.ofMillis(1))
+				.until(() -> result.isDone() || (waiter.getState() == Thread.State.TIMED_WAITING
+						&& Arrays.stream(waiter.getStackTrace()).anyMatch(Harness::isAwaitWritable)));
+			assertThat(result).as("waiter returned before anything woke it").isNotDone();
+			return result;
+		}
+
+		private static boolean isAwaitWritable(StackTraceElement frame) {
+			return frame.getMethodName().equals("awaitWritable")
+					&& frame.getClassName().startsWith(WriterFlux.class.getName());
 		}
 
 		WaitResult awaitQuietly(Deadline deadline) {

@@ -7,8 +7,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A network namespace joined to this host by a veth pair, for clients that can be cut off
@@ -45,13 +44,7 @@ public final class NetNs implements AutoCloseable {
 	 */
 	public static NetNs createOrSkip() {
 		String problem = capabilityProblem();
-		if (problem != null) {
-			String message = "Network namespace tests need root and iproute2 (ip netns): " + problem;
-			if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-				Assertions.fail(message + "; CI must provide them (see .ci/run)");
-			}
-			Assumptions.abort(message);
-		}
+		Capabilities.require(problem == null, "Network namespace tests need root, iproute2 (ip netns) and curl: " + problem);
 		int id = ThreadLocalRandom.current().nextInt(0x10000);
 		NetNs ns = new NetNs(String.format("%04x", id), (id % 250) + 1);
 		try {
@@ -64,24 +57,13 @@ public final class NetNs implements AutoCloseable {
 		return ns;
 	}
 
-	private static String capabilityProblem() {
+	private static @Nullable String capabilityProblem() {
 		try {
 			Process id = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
 			String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
 			if (!id.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS) || !"0".equals(uid)) {
 				return "running as uid " + uid + ", not root";
 			}
-			Process ip = new ProcessBuilder("ip", "-V").redirectErrorStream(true).start();
-			ip.getInputStream().readAllBytes();
-			if (!ip.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS) || ip.exitValue() != 0) {
-				return "'ip -V' failed";
-			}
-			Process curl = new ProcessBuilder("curl", "--version").redirectErrorStream(true).start();
-			curl.getInputStream().readAllBytes();
-			if (!curl.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS) || curl.exitValue() != 0) {
-				return "'curl --version' failed";
-			}
-			return null;
 		}
 		catch (IOException ex) {
 			return ex.getMessage();
@@ -90,6 +72,8 @@ public final class NetNs implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			return "interrupted";
 		}
+		String ip = Capabilities.commandProblem("ip", "-V");
+		return (ip != null) ? ip : Capabilities.commandProblem("curl", "--version");
 	}
 
 	private void setUp() throws IOException {
@@ -135,6 +119,7 @@ public final class NetNs implements AutoCloseable {
 	 * @param percent from 1 to 99
 	 */
 	public void dropAtRandom(int percent) throws IOException {
+		Capabilities.requireNft();
 		if (percent < 1 || percent > 99) {
 			throw new IllegalArgumentException("percent must be from 1 to 99, was " + percent);
 		}

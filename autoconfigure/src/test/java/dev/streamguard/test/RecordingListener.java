@@ -52,6 +52,21 @@ public final class RecordingListener implements StreamListener {
 		return this.ended.size();
 	}
 
+	/**
+	 * Streams started and not yet taken by {@link #awaitStart(Duration)}. A stream registers
+	 * before the first byte of its response is written, so once a response has been read this
+	 * tells at once, without waiting, whether it was guarded.
+	 */
+	public int startedCount() {
+		return this.started.size();
+	}
+
+	/** Forget the streams that started and ended so far. */
+	public void clear() {
+		this.started.clear();
+		this.ended.clear();
+	}
+
 	public record Ended(LiveStream stream, TerminationReason reason, long nanoTime) {
 	}
 

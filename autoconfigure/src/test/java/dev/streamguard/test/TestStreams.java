@@ -40,6 +40,12 @@ public class TestStreams {
 			.doFinally(this.probe::finish);
 	}
 
+	/** A plain JSON answer, which is not a stream. */
+	@GetMapping(path = "/test/json", produces = MediaType.APPLICATION_JSON_VALUE)
+	Mono<String> json() {
+		return Mono.just("{\"plain\":true}");
+	}
+
 	/** SSE: one event, then silence. */
 	@GetMapping(path = "/test/sse/quiet", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 	Flux<ServerSentEvent<String>> quiet() {

@@ -4,16 +4,15 @@ import java.time.Duration;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.test.Capabilities;
 import dev.streamguard.test.NetNs;
 import dev.streamguard.test.RawHttp;
 import dev.streamguard.test.RecordingListener.Ended;
 import dev.streamguard.test.TestServer;
-import io.netty.channel.epoll.Epoll;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * TCP_INFO tells a live peer that stopped reading (it acknowledges, its window is closed) from
@@ -23,7 +22,7 @@ class KernelViewTests {
 
 	@Test
 	void liveReaderThatStopsReadingIsEndedByTheStallTimeoutNotByTheKernel() throws Exception {
-		assumeTrue(Epoll.isAvailable(), "TCP_INFO needs native epoll");
+		Capabilities.requireEpoll();
 		try (TestServer server = TestServer.start("streamguard.transport.user-timeout=1s",
 				"streamguard.stall-timeout=4s", "streamguard.heartbeat.interval=0")) {
 			try (RawHttp client = RawHttp.get(server.port(), "/test/bulk", 64 * 1024)) {
@@ -43,7 +42,7 @@ class KernelViewTests {
 
 	@Test
 	void nonReaderOfSmallElementsIsStalledAlthoughItsBytesWaitInTheKernel() throws Exception {
-		assumeTrue(Epoll.isAvailable(), "TCP_INFO needs native epoll");
+		Capabilities.requireEpoll();
 		try (TestServer server = TestServer.start("streamguard.transport.user-timeout=2s",
 				"streamguard.stall-timeout=4s", "streamguard.heartbeat.interval=0")) {
 			try (RawHttp client = RawHttp.get(server.port(), "/test/writer?waitMs=60000", 64 * 1024)) {
@@ -60,7 +59,7 @@ class KernelViewTests {
 
 	@Test
 	void silentPeerCaughtByTheStallTimerIsNamedUnresponsive() throws Exception {
-		assumeTrue(Epoll.isAvailable(), "TCP_INFO needs native epoll");
+		Capabilities.requireEpoll();
 		try (NetNs ns = NetNs.createOrSkip();
 				TestServer server = TestServer.start("streamguard.transport.user-timeout=0",
 						"streamguard.transport.keepalive.enabled=false", "streamguard.stall-timeout=2s",

@@ -4,15 +4,14 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 
+import dev.streamguard.test.Capabilities;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Errors.NativeIoException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
@@ -82,7 +81,7 @@ class PeerFailuresTests {
 
 	@Test
 	void nettysOwnNativeFailuresCarryTheErrnoThatDecides() {
-		assumeTrue(Epoll.isAvailable(), "native epoll is not available on this machine");
+		Capabilities.requireEpoll();
 		assertThat(PeerFailures.isPeerUnresponsive(Errors.newIOException("writev", -ETIMEDOUT))).isTrue();
 		assertThat(PeerFailures.isPeerUnresponsive(Errors.newIOException("writev", -EHOSTUNREACH))).isTrue();
 		assertThat(PeerFailures.isPeerUnresponsive(Errors.newConnectionResetException("writev", -ECONNRESET)))
@@ -92,7 +91,7 @@ class PeerFailuresTests {
 
 	@Test
 	void nettysNativeConnectFailuresAreToldApartByTheirErrno() {
-		assumeTrue(Epoll.isAvailable(), "native epoll is not available on this machine");
+		Capabilities.requireEpoll();
 		assertThat(connectFailure(-ETIMEDOUT)).isExactlyInstanceOf(ConnectException.class);
 		assertThat(PeerFailures.isPeerUnresponsive(connectFailure(-ETIMEDOUT))).isTrue();
 		assertThat(connectFailure(-EHOSTUNREACH)).isInstanceOf(NoRouteToHostException.class);

@@ -1,5 +1,12 @@
 package dev.streamguard.transport;
 
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,6 +34,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(OutputCaptureExtension.class)
 class RequestHeaderDeadlineTests {
 
+	private static final byte[] PARTIAL_HEAD = "GET /streams/nope HTTP/1.1\r\nHost: x\r\n"
+		.getBytes(StandardCharsets.US_ASCII);
+
+	private static final byte[] END_OF_HEAD = "\r\n".getBytes(StandardCharsets.US_ASCII);
+
 	@Test
 	void aWebSocketOutlivesTheDeadline() throws Exception {
 		LoopResources loops = LoopResources.create("ws-client", 1, true);
@@ -52,12 +64,7 @@ class RequestHeaderDeadlineTests {
 			finally {
 				socket.dispose();
 			}
-			assertThat(server.context()
-				.getBean(MeterRegistry.class)
-				.get("streamguard.connections.refused")
-				.tag("cause", "request-header-timeout")
-				.functionCounter()
-				.count()).isZero();
+			assertThat(refusedAtTheDeadline(server)).isZero();
 		}
 		finally {
 			loops.dispose();
@@ -65,9 +72,18 @@ class RequestHeaderDeadlineTests {
 	}
 
 	@Test
-	void aServerThatAlsoSpeaksHttp2SaysTheDeadlineDoesNotApply(CapturedOutput output) {
+	void aServerThatAlsoSpeaksHttp2LeavesSlowHeadersToItsIdleTimeoutAndSaysSo(CapturedOutput output)
+			throws Exception {
 		try (TestServer server = TestServer.start("server.http2.enabled=true",
 				"streamguard.transport.request-header-timeout=1s")) {
+			try (Socket socket = connect(server)) {
+				socket.getOutputStream().write(PARTIAL_HEAD);
+				// Twice the deadline: a deadline in force would have closed the connection.
+				TimeUnit.MILLISECONDS.sleep(2000);
+				socket.getOutputStream().write(END_OF_HEAD);
+				assertThat(statusLine(socket)).startsWith("HTTP/1.1 404");
+			}
+			assertThat(refusedAtTheDeadline(server)).isZero();
 			assertThat(output).contains("request-header-timeout applies to HTTP/1.1-only servers")
 				.contains("H2C")
 				.contains("so it is not applied");
@@ -75,10 +91,62 @@ class RequestHeaderDeadlineTests {
 	}
 
 	@Test
-	void anHttp11OnlyServerSaysNothingAboutIt(CapturedOutput output) {
+	void anHttp11OnlyServerClosesAConnectionWhoseHeadersMissTheDeadlineWithoutAWarning(CapturedOutput output)
+			throws Exception {
 		try (TestServer server = TestServer.start("streamguard.transport.request-header-timeout=1s")) {
+			try (Socket socket = connect(server)) {
+				long start = System.nanoTime();
+				socket.getOutputStream().write(PARTIAL_HEAD);
+				assertThat(readUntilClosed(socket)).as("bytes before the close").isZero();
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(900),
+						Duration.ofSeconds(3));
+			}
+			Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> refusedAtTheDeadline(server) == 1);
 			assertThat(output).doesNotContain("request-header-timeout applies to HTTP/1.1-only servers");
 		}
+	}
+
+	private static double refusedAtTheDeadline(TestServer server) {
+		return server.context()
+			.getBean(MeterRegistry.class)
+			.get("streamguard.connections.refused")
+			.tag("cause", "request-header-timeout")
+			.functionCounter()
+			.count();
+	}
+
+	private static Socket connect(TestServer server) throws IOException {
+		Socket socket = new Socket();
+		socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+		socket.setSoTimeout(5000);
+		return socket;
+	}
+
+	private static String statusLine(Socket socket) throws IOException {
+		InputStream in = socket.getInputStream();
+		StringBuilder line = new StringBuilder();
+		for (int c; (c = in.read()) != '\n';) {
+			if (c < 0) {
+				throw new EOFException("Connection closed after '" + line + "'");
+			}
+			line.append((char) c);
+		}
+		return line.toString().trim();
+	}
+
+	/** Read until the server closes the connection, failing after the socket's timeout. */
+	private static long readUntilClosed(Socket socket) throws IOException {
+		InputStream in = socket.getInputStream();
+		long total = 0;
+		try {
+			for (int n; (n = in.read(new byte[1024])) >= 0;) {
+				total += n;
+			}
+		}
+		catch (SocketException ex) {
+			// A reset closes it too.
+		}
+		return total;
 	}
 
 }

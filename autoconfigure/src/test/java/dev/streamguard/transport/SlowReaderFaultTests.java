@@ -8,15 +8,14 @@ import java.util.Map;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.test.Capabilities;
 import dev.streamguard.test.NetNs;
 import dev.streamguard.test.RecordingListener.Ended;
 import dev.streamguard.test.TestServer;
-import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Live readers, however slow, over clean and lossy links and through a brief outage, are never
@@ -47,7 +46,7 @@ class SlowReaderFaultTests {
 
 	@RepeatedTest(2)
 	void slowLiveReadersAreNeverCut() throws Exception {
-		assumeTrue(Epoll.isAvailable(), "TCP_INFO needs native epoll");
+		Capabilities.requireEpoll();
 		try (NetNs clean = NetNs.createOrSkip();
 				NetNs lossy = NetNs.createOrSkip();
 				NetNs outage = NetNs.createOrSkip();
@@ -80,7 +79,7 @@ class SlowReaderFaultTests {
 
 	@Test
 	void readerThatStopsReadingIsStalledByTheStallTimeoutNotCutByTheUserTimeout() throws Exception {
-		assumeTrue(Epoll.isAvailable(), "TCP_INFO needs native epoll");
+		Capabilities.requireEpoll();
 		try (NetNs ns = NetNs.createOrSkip();
 				TestServer server = TestServer.start(with(GUARDED, "server.address=" + ns.hostAddress(),
 						"streamguard.stall-timeout=" + SHORT_STALL_TIMEOUT.toSeconds() + "s"))) {
@@ -100,7 +99,7 @@ class SlowReaderFaultTests {
 
 	@Test
 	void readerWhoseLinkGoesWhileItsWindowIsClosedIsReleased() throws Exception {
-		assumeTrue(Epoll.isAvailable(), "TCP_INFO needs native epoll");
+		Capabilities.requireEpoll();
 		try (NetNs ns = NetNs.createOrSkip();
 				TestServer server = TestServer.start(with(GUARDED, "server.address=" + ns.hostAddress(),
 						"streamguard.stall-timeout=" + STALL_TIMEOUT.toSeconds() + "s"))) {

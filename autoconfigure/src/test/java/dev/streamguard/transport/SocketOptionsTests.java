@@ -2,6 +2,7 @@ package dev.streamguard.transport;
 
 import java.time.Duration;
 
+import dev.streamguard.test.Capabilities;
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -9,7 +10,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Options are set with the family of the channel's own transport and read back from the socket.
@@ -21,7 +21,7 @@ class SocketOptionsTests {
 
 	@Test
 	void epollSocketGetsUserTimeoutAndKeepaliveReadBackFromTheKernel() {
-		assumeTrue(Epoll.isAvailable(), "native epoll is not available on this machine");
+		Capabilities.requireEpoll();
 		Channel channel = new EpollSocketChannel();
 		try {
 			EffectiveTransport effective = this.options.apply(channel);
@@ -58,7 +58,7 @@ class SocketOptionsTests {
 
 	@Test
 	void disabledOptionsLeaveTheSocketAlone() {
-		assumeTrue(Epoll.isAvailable(), "native epoll is not available on this machine");
+		Capabilities.requireEpoll();
 		Channel channel = new EpollSocketChannel();
 		try {
 			EffectiveTransport effective = new SocketOptions(TransportOptions.NONE).apply(channel);

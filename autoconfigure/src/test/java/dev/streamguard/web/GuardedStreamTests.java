@@ -1,19 +1,28 @@
 package dev.streamguard.web;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.StreamListener;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.TerminationReason;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
-import io.netty.channel.embedded.EmbeddedChannel;
 import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
@@ -21,13 +30,17 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIOException;
 
 /**
- * The guard's termination contract, without a server: one reason, one end, one cancel.
+ * The guard's termination contract, without a server: one reason, one end, one cancel; and on
+ * an embedded connection, the paths its handlers take (cancel on the event loop, writability,
+ * close).
  */
 class GuardedStreamTests {
 
@@ -36,56 +49,108 @@ class GuardedStreamTests {
 
 	@RepeatedTest(50)
 	void concurrentEndsAndCancelTerminateExactlyOnce() throws Exception {
-		AtomicInteger ends = new AtomicInteger();
-		AtomicInteger upstreamCancels = new AtomicInteger();
-		StreamRegistry registry = new StreamRegistry(List.of(new StreamListener() {
-			@Override
-			public void onEnd(LiveStream stream, TerminationReason reason) {
-				ends.incrementAndGet();
+		Started started = Started.on(null);
+		assertThat(started.registry.size()).isOne();
+		AtomicInteger winners = new AtomicInteger();
+		race(8, (n) -> {
+			if (n == 0) {
+				started.transport.cancel();
 			}
-		}));
-		GuardedStream<DataBuffer> stream = newStream(registry);
+			else if (started.stream.end(closingReason(n))) {
+				winners.incrementAndGet();
+			}
+		});
+		assertThat(winners.get()).isLessThanOrEqualTo(1);
+		started.assertEndedOnce(started.stream.terminationReason().orElseThrow());
+		assertThat(started.stream.end(TerminationReason.CLOSED_BY_OPERATOR)).isFalse();
+	}
+
+	@RepeatedTest(20)
+	void onAConnectionConcurrentEndsCancelAndCloseTerminateExactlyOnce() throws Exception {
+		EmbeddedChannel channel = new EmbeddedChannel();
+		Started started = Started.on(channel);
+		// The transport's cancel is decided on the connection's event loop, after the ends
+		// that race it from other threads (an embedded event loop runs its tasks when told).
+		started.transport.cancel();
+		assertThat(started.registry.size()).as("live until the event loop decides").isOne();
+		AtomicInteger winners = new AtomicInteger();
+		race(7, (n) -> {
+			if (started.stream.end(closingReason(n))) {
+				winners.incrementAndGet();
+			}
+		});
+		assertThat(channel.isOpen()).as("connection closed by the guard's end").isFalse();
+		channel.close();
+		channel.runPendingTasks();
+		assertThat(winners).hasValue(1);
+		started.assertEndedOnce(started.stream.terminationReason().orElseThrow());
+		channel.finishAndReleaseAll();
+	}
+
+	@Test
+	void aTransportCancelOnAConnectionEndsOnItsEventLoopForTheConnectionsReason() {
+		EmbeddedChannel channel = new EmbeddedChannel();
+		Started started = Started.on(channel);
+		// The write failure that makes a transport cancel reaches the connection's handlers
+		// just after the cancel: the reason is decided once both are in.
+		started.transport.cancel();
+		channel.pipeline().fireExceptionCaught(new IOException("Connection timed out"));
+		assertThatIOException().isThrownBy(channel::checkException).withMessage("Connection timed out");
+		assertThat(started.ends.reasons).isEmpty();
+		channel.runPendingTasks();
+		started.assertEndedOnce(TerminationReason.PEER_UNRESPONSIVE);
+		channel.finishAndReleaseAll();
+	}
+
+	@Test
+	void aClosedConnectionEndsItsStreamOnceAndCancelsTheUpstream() {
+		EmbeddedChannel channel = new EmbeddedChannel();
+		Started started = Started.on(channel);
+		channel.close();
+		channel.runPendingTasks();
+		started.assertEndedOnce(TerminationReason.CLIENT_CLOSED);
+		assertThat(started.stream.end(TerminationReason.CLOSED_BY_OPERATOR)).isFalse();
+		channel.finishAndReleaseAll();
+	}
+
+	@Test
+	void aFullWriteWindowStopsTheUpstreamsDemandUntilTheConnectionDrains() {
+		StreamRegistry registry = new StreamRegistry();
+		EmbeddedChannel channel = new EmbeddedChannel();
+		GuardedStream<DataBuffer> stream = newStream(registry, channel);
+		AtomicInteger requested = new AtomicInteger();
+		int chunk = 16 * 1024;
+		// Writes what it gets without flushing, as the server does until the socket takes it.
 		BaseSubscriber<DataBuffer> transport = new BaseSubscriber<>() {
 			@Override
 			protected void hookOnSubscribe(Subscription subscription) {
-				request(16);
+				request(Long.MAX_VALUE);
+			}
+
+			@Override
+			protected void hookOnNext(DataBuffer buffer) {
+				int size = buffer.readableByteCount();
+				DataBufferUtils.release(buffer);
+				if (size > 0) {
+					channel.write(Unpooled.wrappedBuffer(new byte[size]));
+				}
 			}
 		};
-		stream.body(Flux.<DataBuffer>never().doOnCancel(upstreamCancels::incrementAndGet)).subscribe(transport);
-		assertThat(registry.size()).isOne();
-		int threads = 8;
-		CyclicBarrier barrier = new CyclicBarrier(threads);
-		AtomicInteger winners = new AtomicInteger();
-		List<Thread> started = new ArrayList<>();
-		for (int i = 0; i < threads; i++) {
-			int n = i;
-			Thread thread = new Thread(() -> {
-				try {
-					barrier.await();
-					if (n == 0) {
-						transport.cancel();
-					}
-					else if (stream.end((n % 2 == 0) ? TerminationReason.CLOSED_BY_OPERATOR
-							: TerminationReason.SERVER_SHUTDOWN)) {
-						winners.incrementAndGet();
-					}
-				}
-				catch (Exception ex) {
-					throw new IllegalStateException(ex);
-				}
-			});
-			thread.start();
-			started.add(thread);
-		}
-		for (Thread thread : started) {
-			thread.join(5000);
-		}
-		assertThat(ends).hasValue(1);
-		assertThat(upstreamCancels).hasValue(1);
-		assertThat(winners.get()).isLessThanOrEqualTo(1);
-		assertThat(registry.size()).isZero();
-		assertThat(stream.terminationReason()).isPresent();
-		assertThat(stream.end(TerminationReason.CLOSED_BY_OPERATOR)).isFalse();
+		stream.body(Flux.<DataBuffer>generate((sink) -> sink.next(DefaultDataBufferFactory.sharedInstance.wrap(new byte[chunk])))
+			.doOnRequest((n) -> requested.incrementAndGet())).subscribe(transport);
+		long high = POLICY.windowHigh().toBytes();
+		assertThat(channel.isWritable()).isFalse();
+		int whileFull = requested.get();
+		// Netty counts a little overhead per queued write, so the last chunk may just reach it.
+		assertThat(whileFull).as("elements asked for until the window filled")
+			.isBetween((int) (high / chunk), (int) (high / chunk) + 1);
+		assertThat(stream.windowFullCount()).isOne();
+		channel.runPendingTasks();
+		assertThat(requested).as("no demand while the window is full").hasValue(whileFull);
+		channel.flush();
+		assertThat(requested.get()).as("demand once the connection drained").isGreaterThan(whileFull);
+		stream.end(TerminationReason.CLOSED_BY_OPERATOR);
+		channel.finishAndReleaseAll();
 	}
 
 	@Test
@@ -130,8 +195,101 @@ class GuardedStreamTests {
 	}
 
 	private static GuardedStream<DataBuffer> newStream(StreamRegistry registry) {
+		return newStream(registry, null);
+	}
+
+	private static GuardedStream<DataBuffer> newStream(StreamRegistry registry, @Nullable Channel channel) {
 		return new GuardedStream<>("id", "/route", "application/octet-stream", null, POLICY, registry,
-				BodyShape.FLAT, null, DefaultDataBufferFactory.sharedInstance, null, new StreamTicker());
+				BodyShape.FLAT, null, DefaultDataBufferFactory.sharedInstance, channel, new StreamTicker());
+	}
+
+	private static BaseSubscriber<DataBuffer> demanding(long n) {
+		return new BaseSubscriber<>() {
+			@Override
+			protected void hookOnSubscribe(Subscription subscription) {
+				request(n);
+			}
+		};
+	}
+
+	private static TerminationReason closingReason(int n) {
+		return (n % 2 == 0) ? TerminationReason.CLOSED_BY_OPERATOR : TerminationReason.SERVER_SHUTDOWN;
+	}
+
+	/**
+	 * Run the given action on that many threads at once, and fail with what any of them threw
+	 * (an exception on a thread of its own would otherwise only be printed).
+	 */
+	private static void race(int threads, IntConsumer action) throws InterruptedException {
+		CyclicBarrier barrier = new CyclicBarrier(threads);
+		Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+		List<Thread> started = new ArrayList<>();
+		for (int i = 0; i < threads; i++) {
+			int n = i;
+			Thread thread = new Thread(() -> {
+				try {
+					barrier.await(5, TimeUnit.SECONDS);
+					action.accept(n);
+				}
+				catch (Throwable ex) {
+					failures.add(ex);
+				}
+			}, "race-" + n);
+			thread.start();
+			started.add(thread);
+		}
+		for (Thread thread : started) {
+			thread.join(5000);
+			assertThat(thread.isAlive()).as("%s still running", thread.getName()).isFalse();
+		}
+		assertThat(failures).as("failures of the racing threads").isEmpty();
+	}
+
+	/**
+	 * A stream started on an endless upstream that counts its cancels, with a transport that
+	 * asked for a few elements.
+	 */
+	private static final class Started {
+
+		final Ends ends = new Ends();
+
+		final AtomicInteger upstreamCancels = new AtomicInteger();
+
+		final StreamRegistry registry = new StreamRegistry(List.of(this.ends));
+
+		final GuardedStream<DataBuffer> stream;
+
+		final BaseSubscriber<DataBuffer> transport = demanding(16);
+
+		private Started(@Nullable Channel channel) {
+			this.stream = newStream(this.registry, channel);
+		}
+
+		static Started on(@Nullable Channel channel) {
+			Started started = new Started(channel);
+			started.stream.body(Flux.<DataBuffer>never().doOnCancel(started.upstreamCancels::incrementAndGet))
+				.subscribe(started.transport);
+			return started;
+		}
+
+		void assertEndedOnce(TerminationReason reason) {
+			assertThat(this.ends.reasons).containsExactly(reason);
+			assertThat(this.upstreamCancels).hasValue(1);
+			assertThat(this.registry.size()).isZero();
+		}
+
+	}
+
+	/** The reasons streams ended with, in order. */
+	private static final class Ends implements StreamListener {
+
+		final List<TerminationReason> reasons = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void onEnd(LiveStream stream, TerminationReason reason) {
+			this.reasons.add(reason);
+		}
+
 	}
 
 }
