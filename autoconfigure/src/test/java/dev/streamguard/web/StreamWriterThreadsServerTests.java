@@ -1,6 +1,7 @@
 package dev.streamguard.web;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -192,6 +193,18 @@ class StreamWriterThreadsServerTests {
 			HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/liveness"))
 				.timeout(Duration.ofSeconds(5))
 				.build();
+			// One answer before the streams start, untimed: the first request to the endpoint and
+			// the client's first connection load classes, as the kubelet's initial delay allows.
+			try {
+				this.client.send(request, HttpResponse.BodyHandlers.discarding());
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
 			this.thread = new Thread(() -> {
 				while (this.running.get()) {
 					long start = System.nanoTime();
