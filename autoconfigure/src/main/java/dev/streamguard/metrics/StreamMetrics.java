@@ -22,6 +22,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.jspecify.annotations.Nullable;
+import reactor.util.context.ContextView;
 
 /**
  * Micrometer meters for live streams, and an {@link Observation} per stream so that tracing
@@ -60,9 +62,8 @@ public class StreamMetrics implements StreamListener {
 		meters(stream.route()).live.add(stream);
 		if (!this.observations.isNoop()) {
 			// A child of the request's observation: one trace per request, the stream's span inside it.
-			Object request = stream.context().getOrDefault(ObservationThreadLocalAccessor.KEY, null);
 			Observation observation = Observation.createNotStarted(OBSERVATION_NAME, this.observations)
-				.parentObservation((request instanceof Observation parent) ? parent : null)
+				.parentObservation(requestObservation(stream))
 				.lowCardinalityKeyValue("route", stream.route())
 				.lowCardinalityKeyValue("media.type", stream.mediaType())
 				.contextualName("stream " + stream.route())
@@ -135,6 +136,13 @@ public class StreamMetrics implements StreamListener {
 				.tags(tags)
 				.register(registry);
 		};
+	}
+
+	private static @Nullable Observation requestObservation(LiveStream stream) {
+		// A stream made by hand (a test double) may have no context at all.
+		ContextView context = stream.context();
+		Object observation = (context != null) ? context.getOrDefault(ObservationThreadLocalAccessor.KEY, null) : null;
+		return (observation instanceof Observation request) ? request : null;
 	}
 
 	private RouteMeters meters(String route) {
