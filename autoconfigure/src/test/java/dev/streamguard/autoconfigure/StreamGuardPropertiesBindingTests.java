@@ -10,6 +10,8 @@ import java.util.Objects;
 
 import dev.streamguard.web.StreamGuardWebFilter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
@@ -40,22 +42,11 @@ class StreamGuardPropertiesBindingTests {
 	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(StreamGuardAutoConfiguration.class));
 
-	@Test
-	void misspeltTopLevelKeyFailsStartup() {
-		this.contextRunner.withPropertyValues("streamguard.stall-timout=3s")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessageContaining("streamguard.stall-timout"));
-	}
-
-	@Test
-	void misspeltRouteKeyFailsStartup() {
-		this.contextRunner.withPropertyValues("streamguard.routes[/x].stall-timout=3s")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessageContaining("streamguard.routes[/x].stall-timout"));
+	@ParameterizedTest
+	@ValueSource(strings = { "streamguard.stall-timout", "streamguard.routes[/x].stall-timout" })
+	void misspeltKeyFailsStartup(String key) {
+		this.contextRunner.withPropertyValues(key + "=3s")
+			.run((context) -> assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining(key));
 	}
 
 	@Test
