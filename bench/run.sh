@@ -4,9 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-8589934592}
 rounds=${2:-3}
-./mvnw -q -B install -pl autoconfigure,starter -DskipTests
-./mvnw -q -B package -pl bench -DskipTests
-cp=$(./mvnw -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes
+# One reactor build packages the benchmarks with the modules they need and writes each module's
+# class path to its target/classpath.txt: nothing is installed into the local Maven repository,
+# so a fresh clone works, and a starter installed there earlier is never measured instead.
+./mvnw -q -B -pl bench -am package dependency:build-classpath -DskipTests -Dmdep.outputFile=target/classpath.txt
+cp=$(cat bench/target/classpath.txt):bench/target/classes
 out=$(mktemp)
 java -cp "$cp" dev.streamguard.bench.ThroughputBenchmark "$size" "$rounds" | tee "$out"
 java -cp "$cp" dev.streamguard.bench.SlowReaderBenchmark 1000 20 | tee -a "$out"

@@ -1,8 +1,6 @@
 package dev.streamguard.autoconfigure;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import dev.streamguard.stream.StreamAdmission;
 import dev.streamguard.stream.StreamDrainer;
@@ -27,7 +25,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
-import org.springframework.http.MediaType;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.server.WebFilter;
 
@@ -94,10 +91,8 @@ public final class StreamGuardAutoConfiguration {
 					+ "io.github.resilience4j:resilience4j-spring-boot4 for bulkheads, rate limiters, time limiters and "
 					+ "circuit breakers per route)");
 		}
-		List<MediaType> mediaTypes = new ArrayList<>(StreamGuardWebFilter.DEFAULT_MEDIA_TYPES);
-		mediaTypes.addAll(properties.getMediaTypes());
 		StreamGuardWebFilter filter = new StreamGuardWebFilter(registry, policies, admissions.orderedStream().toList(),
-				mediaTypes, properties.getDrain().getReconnectDelay());
+				properties.streamMediaTypes(), properties.getDrain().getReconnectDelay());
 		filter.setWriterPool(writerPool.getIfAvailable());
 		return filter;
 	}

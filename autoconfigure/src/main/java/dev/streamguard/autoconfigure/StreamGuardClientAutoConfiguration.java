@@ -16,13 +16,16 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration}
  * for {@link StreamGuardClient}. Its retry is the Resilience4j instance
  * {@value #RETRY_NAME} when the application's {@link RetryRegistry} configures one, and
- * otherwise built from {@code streamguard.client.retry.*}.
+ * otherwise built from {@code streamguard.client.retry.*}. It is built from the application's
+ * {@link WebClient.Builder} (its customizers, codecs and observation registry) where there is one,
+ * and its connections run on the application's {@link ReactorResourceFactory}.
  *
  * @since 0.1.0
  */
@@ -38,13 +41,14 @@ public final class StreamGuardClientAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	StreamGuardClient streamGuardClient(StreamGuardProperties properties, ObjectProvider<WebClient.Builder> builders,
-			ObjectProvider<RetryRegistry> registries) {
+			ObjectProvider<RetryRegistry> registries, ObjectProvider<ReactorResourceFactory> resources) {
 		StreamGuardProperties.Client client = properties.getClient();
 		RetryConfig config = retryConfig(client.getRetry());
 		RetryRegistry registry = registries.getIfAvailable();
 		Retry retry = (registry != null) ? registry.find(RETRY_NAME).orElseGet(() -> registry.retry(RETRY_NAME, config))
 				: Retry.of(RETRY_NAME, config);
-		return new StreamGuardClient(builders.getIfAvailable(WebClient::builder),
+		// The application's resources: the event loops of its server and WebClients, not a second set.
+		return new StreamGuardClient(builders.getIfAvailable(WebClient::builder), resources.getIfAvailable(),
 				StreamGuardTransportAutoConfiguration.transportOptions(client.getTransport()),
 				client.getReadIdleTimeout(), retry);
 	}

@@ -1,17 +1,21 @@
 package dev.streamguard.autoconfigure;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.web.StreamGuardWebFilter;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.http.MediaType;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
@@ -20,11 +24,13 @@ import org.springframework.web.util.pattern.PathPatternParser;
 import org.springframework.web.util.pattern.PatternParseException;
 
 /**
- * Configuration properties for StreamGuard.
+ * Configuration properties for StreamGuard. A key under {@code streamguard.} that names none of
+ * them fails startup (see {@link UnknownPropertyFailureAnalyzer}), and a duration written without
+ * a unit is read in seconds.
  *
  * @since 0.1.0
  */
-@ConfigurationProperties("streamguard")
+@ConfigurationProperties(prefix = "streamguard", ignoreUnknownFields = false)
 public class StreamGuardProperties implements Validator {
 
 	private static final String PREFIX = "streamguard.";
@@ -35,10 +41,15 @@ public class StreamGuardProperties implements Validator {
 	private boolean enabled = true;
 
 	/**
-	 * Content types that make a response a stream, in addition to text/event-stream,
-	 * application/x-ndjson and application/octet-stream.
+	 * Content types that make a response a stream. Setting it replaces the defaults; use
+	 * additional-media-types to keep them and add more.
 	 */
-	private List<MediaType> mediaTypes = new ArrayList<>();
+	private List<MediaType> mediaTypes = new ArrayList<>(StreamGuardWebFilter.DEFAULT_MEDIA_TYPES);
+
+	/**
+	 * Content types that make a response a stream, in addition to media-types.
+	 */
+	private List<MediaType> additionalMediaTypes = new ArrayList<>();
 
 	/**
 	 * How long the peer may take no data at all, while data waits for it in the write window or
@@ -46,23 +57,27 @@ public class StreamGuardProperties implements Validator {
 	 * TCP_INFO (epoll), progress is data the peer acknowledged. Keep it longer than a slow live
 	 * reader keeps its receive window closed. Zero disables.
 	 */
+	@DurationUnit(ChronoUnit.SECONDS)
 	private Duration stallTimeout = Duration.ofMinutes(2);
 
 	/**
 	 * How long the upstream may go without producing an element, while the stream asks for
 	 * one, before the stream ends IDLE_TIMEOUT. Zero disables.
 	 */
+	@DurationUnit(ChronoUnit.SECONDS)
 	private Duration idleTimeout = Duration.ZERO;
 
 	/**
 	 * How long the upstream may take to produce its first element before the stream ends
 	 * FIRST_ELEMENT_TIMEOUT. Zero disables, leaving the first element to the idle timeout.
 	 */
+	@DurationUnit(ChronoUnit.SECONDS)
 	private Duration firstElementTimeout = Duration.ZERO;
 
 	/**
 	 * How long a whole stream may last before it ends MAX_DURATION. Zero disables.
 	 */
+	@DurationUnit(ChronoUnit.SECONDS)
 	private Duration maxDuration = Duration.ZERO;
 
 	/**
@@ -119,6 +134,26 @@ public class StreamGuardProperties implements Validator {
 
 	public void setMediaTypes(List<MediaType> mediaTypes) {
 		this.mediaTypes = mediaTypes;
+	}
+
+	public List<MediaType> getAdditionalMediaTypes() {
+		return this.additionalMediaTypes;
+	}
+
+	public void setAdditionalMediaTypes(List<MediaType> additionalMediaTypes) {
+		this.additionalMediaTypes = additionalMediaTypes;
+	}
+
+	/**
+	 * Return the content types that make a response a stream: media-types, then
+	 * additional-media-types.
+	 * @return the content types, without duplicates
+	 * @since 0.2.0
+	 */
+	public List<MediaType> streamMediaTypes() {
+		Set<MediaType> all = new LinkedHashSet<>(this.mediaTypes);
+		all.addAll(this.additionalMediaTypes);
+		return List.copyOf(all);
 	}
 
 	public Duration getStallTimeout() {
@@ -222,6 +257,10 @@ public class StreamGuardProperties implements Validator {
 	public void validate(Object target, Errors errors) {
 		StreamGuardProperties properties = (StreamGuardProperties) target;
 		ConfigurationChecks checks = new ConfigurationChecks(errors);
+		if (properties.streamMediaTypes().isEmpty()) {
+			checks.reject("media-types", properties.getMediaTypes(),
+					"must name at least one content type; set streamguard.enabled=false to guard no response");
+		}
 		checks.notNegative("stall-timeout", properties.getStallTimeout());
 		checks.notNegative("idle-timeout", properties.getIdleTimeout());
 		checks.notNegative("first-element-timeout", properties.getFirstElementTimeout());
@@ -326,6 +365,7 @@ public class StreamGuardProperties implements Validator {
 		 * How long a stream may send nothing before a heartbeat (an SSE comment line) is sent.
 		 * Zero disables.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration interval = Duration.ofSeconds(15);
 
 		/**
@@ -360,26 +400,31 @@ public class StreamGuardProperties implements Validator {
 		/**
 		 * Stall timeout on this route.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private @Nullable Duration stallTimeout;
 
 		/**
 		 * Idle timeout on this route.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private @Nullable Duration idleTimeout;
 
 		/**
 		 * First-element timeout on this route.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private @Nullable Duration firstElementTimeout;
 
 		/**
 		 * Maximum duration of a stream on this route.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private @Nullable Duration maxDuration;
 
 		/**
 		 * Heartbeat interval on this route.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private @Nullable Duration heartbeatInterval;
 
 		/**
@@ -559,6 +604,7 @@ public class StreamGuardProperties implements Validator {
 		 * How long a connection may deliver nothing, heartbeats included, before the client
 		 * gives it up and resumes on a new one. Zero disables.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration readIdleTimeout = Duration.ofSeconds(45);
 
 		private final Transport transport = new Transport();
@@ -597,11 +643,13 @@ public class StreamGuardProperties implements Validator {
 		/**
 		 * Delay before the first reconnection attempt.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration initialBackoff = Duration.ofMillis(250);
 
 		/**
 		 * Longest delay between attempts.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration maxBackoff = Duration.ofSeconds(10);
 
 		/**
@@ -738,12 +786,14 @@ public class StreamGuardProperties implements Validator {
 		 * drain is one shutdown phase: spring.lifecycle.timeout-per-shutdown-phase must be at
 		 * least this timeout plus 1s, or startup fails.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration timeout = Duration.ofSeconds(20);
 
 		/**
 		 * Reconnection delay suggested to clients of streams refused or ended by the drain:
 		 * the SSE "retry:" field and the Retry-After header.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration reconnectDelay = Duration.ofSeconds(1);
 
 		public Duration getTimeout() {
@@ -795,6 +845,7 @@ public class StreamGuardProperties implements Validator {
 		 * the stream ends PEER_UNRESPONSIVE. Applies on the native epoll and io_uring transports.
 		 * Zero disables.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration userTimeout = Duration.ofSeconds(30);
 
 		/**
@@ -804,6 +855,7 @@ public class StreamGuardProperties implements Validator {
 		 * HTTP/1.1-only servers; WebSocket connections leave it behind. Zero disables. An idle
 		 * persistent connection is left to server.netty.idle-timeout.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration requestHeaderTimeout = Duration.ofSeconds(10);
 
 		private final Keepalive keepalive = new Keepalive();
@@ -844,11 +896,13 @@ public class StreamGuardProperties implements Validator {
 		/**
 		 * Idle time before the first keepalive probe (TCP_KEEPIDLE), whole seconds.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration idle = Duration.ofSeconds(30);
 
 		/**
 		 * Time between keepalive probes (TCP_KEEPINTVL), whole seconds.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration interval = Duration.ofSeconds(10);
 
 		/**

@@ -19,6 +19,7 @@ import reactor.netty.http.client.HttpClient;
 
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -52,18 +53,42 @@ public class StreamGuardClient {
 	private final @Nullable Duration readIdleTimeout;
 
 	/**
-	 * Create a client.
+	 * Create a client whose connections use Reactor Netty's global resources.
 	 * @param builder the builder of the underlying {@link WebClient}; its connector is replaced
 	 * @param transport socket options for the client's connections
 	 * @param readIdleTimeout how long a connection may deliver nothing before it is given up,
 	 * {@code null} or zero for no limit
 	 * @param retry the retry policy across reconnects
+	 * @see #StreamGuardClient(WebClient.Builder, ReactorResourceFactory, TransportOptions, Duration, Retry)
 	 */
 	public StreamGuardClient(WebClient.Builder builder, TransportOptions transport,
 			@Nullable Duration readIdleTimeout, Retry retry) {
+		this(builder, null, transport, readIdleTimeout, retry);
+	}
+
+	/**
+	 * Create a client whose connections run on the event loops and connection pool of the given
+	 * resources: in a Spring Boot application, the {@link ReactorResourceFactory} that its web
+	 * server and WebClients share. The builder keeps its codecs, filters, customizers and
+	 * observation registry; only its connector is replaced, by one that sets the socket options.
+	 * @param builder the builder of the underlying {@link WebClient}
+	 * @param resources event loops and connection pool, {@code null} for Reactor Netty's global
+	 * ones
+	 * @param transport socket options for the client's connections
+	 * @param readIdleTimeout how long a connection may deliver nothing before it is given up,
+	 * {@code null} or zero for no limit
+	 * @param retry the retry policy across reconnects
+	 * @since 0.2.0
+	 */
+	public StreamGuardClient(WebClient.Builder builder, @Nullable ReactorResourceFactory resources,
+			TransportOptions transport, @Nullable Duration readIdleTimeout, Retry retry) {
 		SocketOptions options = new SocketOptions(Objects.requireNonNull(transport, "transport"));
-		HttpClient http = HttpClient.create().doOnChannelInit((observer, channel, address) -> options.apply(channel));
-		this.webClient = builder.clientConnector(new ReactorClientHttpConnector(http)).build();
+		Function<HttpClient, HttpClient> withOptions = (http) -> http
+			.doOnChannelInit((observer, channel, address) -> options.apply(channel));
+		ReactorClientHttpConnector connector = (resources != null)
+				? new ReactorClientHttpConnector(resources, withOptions)
+				: new ReactorClientHttpConnector(withOptions.apply(HttpClient.create()));
+		this.webClient = builder.clientConnector(connector).build();
 		this.readIdleTimeout = (readIdleTimeout != null && !readIdleTimeout.isZero()) ? readIdleTimeout : null;
 		this.retry = Objects.requireNonNull(retry, "retry");
 	}

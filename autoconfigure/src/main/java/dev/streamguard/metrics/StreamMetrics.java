@@ -21,10 +21,13 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.jspecify.annotations.Nullable;
+import reactor.util.context.ContextView;
 
 /**
  * Micrometer meters for live streams, and an {@link Observation} per stream so that tracing
- * sees each one. Tags are low in cardinality: route pattern, termination reason and media type,
+ * sees each one, as a child of the request's observation where the server observes requests. Tags are low in cardinality: route pattern, termination reason and media type,
  * never a stream id or address. Byte and window counters include live streams, so they move
  * while a long stream runs, not only when it ends.
  *
@@ -58,7 +61,9 @@ public class StreamMetrics implements StreamListener {
 	public void onStart(LiveStream stream) {
 		meters(stream.route()).live.add(stream);
 		if (!this.observations.isNoop()) {
+			// A child of the request's observation: one trace per request, the stream's span inside it.
 			Observation observation = Observation.createNotStarted(OBSERVATION_NAME, this.observations)
+				.parentObservation(requestObservation(stream))
 				.lowCardinalityKeyValue("route", stream.route())
 				.lowCardinalityKeyValue("media.type", stream.mediaType())
 				.contextualName("stream " + stream.route())
@@ -131,6 +136,13 @@ public class StreamMetrics implements StreamListener {
 				.tags(tags)
 				.register(registry);
 		};
+	}
+
+	private static @Nullable Observation requestObservation(LiveStream stream) {
+		// A stream made by hand (a test double) may have no context at all.
+		ContextView context = stream.context();
+		Object observation = (context != null) ? context.getOrDefault(ObservationThreadLocalAccessor.KEY, null) : null;
+		return (observation instanceof Observation request) ? request : null;
 	}
 
 	private RouteMeters meters(String route) {

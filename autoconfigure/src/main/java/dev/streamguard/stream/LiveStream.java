@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 import dev.streamguard.transport.TcpInfo;
+import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 /**
  * A streaming response while it is alive, and its record once it has ended. Values are read
@@ -118,6 +120,18 @@ public interface LiveStream {
 	 * @return the reason, empty while the stream is alive
 	 */
 	Optional<TerminationReason> terminationReason();
+
+	/**
+	 * Return the Reactor context of the response that writes the stream. Where the server
+	 * observes its requests it holds the request's observation, under the key of Micrometer's
+	 * {@code ObservationThreadLocalAccessor}, so that what a listener starts for the stream can be
+	 * its child.
+	 * @return the context, empty until the stream starts
+	 * @since 0.2.0
+	 */
+	default ContextView context() {
+		return Context.empty();
+	}
 
 	/**
 	 * End the stream with the given reason, unless it has already ended: its upstream is

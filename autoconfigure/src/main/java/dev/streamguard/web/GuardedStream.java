@@ -43,6 +43,7 @@ import reactor.core.publisher.Operators;
 import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 import org.springframework.core.io.buffer.DataBufferFactory;
 
@@ -333,6 +334,11 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	}
 
 	// Upstream side
+
+	@Override
+	public ContextView context() {
+		return currentContext();
+	}
 
 	@Override
 	public Context currentContext() {

@@ -146,7 +146,13 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		return chain.filter(exchange.mutate().response(response).build());
 	}
 
-	boolean isStream(@Nullable MediaType contentType) {
+	/**
+	 * Whether a response of the given content type is guarded as a stream.
+	 * @param contentType the response's content type, {@code null} when it has none
+	 * @return {@code true} if one of the stream media types includes it
+	 * @since 0.2.0
+	 */
+	public boolean isStream(@Nullable MediaType contentType) {
 		if (contentType == null) {
 			return false;
 		}
