@@ -18,6 +18,10 @@ public final class NetNs implements AutoCloseable {
 
 	private static final long COMMAND_TIMEOUT_SECONDS = 10;
 
+	/** Where this JVM looks for a free subnet next; random, so that other JVMs start elsewhere. */
+	private static final java.util.concurrent.atomic.AtomicInteger NEXT_SUBNET = new java.util.concurrent.atomic.AtomicInteger(
+			ThreadLocalRandom.current().nextInt(250));
+
 	private final String name;
 
 	private final String hostInterface;
@@ -45,8 +49,9 @@ public final class NetNs implements AutoCloseable {
 	public static NetNs createOrSkip() {
 		String problem = capabilityProblem();
 		Capabilities.require(problem == null, "Network namespace tests need root, iproute2 (ip netns) and curl: " + problem);
-		int id = ThreadLocalRandom.current().nextInt(0x10000);
-		NetNs ns = new NetNs(String.format("%04x", id), (id % 250) + 1);
+		int subnet = freeSubnet();
+		int id = (ThreadLocalRandom.current().nextInt(0x100) << 8) | subnet;
+		NetNs ns = new NetNs(String.format("%04x", id), subnet);
 		try {
 			ns.setUp();
 		}
