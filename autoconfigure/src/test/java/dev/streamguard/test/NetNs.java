@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
 
@@ -19,7 +20,7 @@ public final class NetNs implements AutoCloseable {
 	private static final long COMMAND_TIMEOUT_SECONDS = 10;
 
 	/** Where this JVM looks for a free subnet next; random, so that other JVMs start elsewhere. */
-	private static final java.util.concurrent.atomic.AtomicInteger NEXT_SUBNET = new java.util.concurrent.atomic.AtomicInteger(
+	private static final AtomicInteger NEXT_SUBNET = new AtomicInteger(
 			ThreadLocalRandom.current().nextInt(250));
 
 	private final String name;
@@ -60,6 +61,34 @@ public final class NetNs implements AutoCloseable {
 			throw new IllegalStateException("Could not create network namespace " + ns.name, ex);
 		}
 		return ns;
+	}
+
+	/**
+	 * Pick a /30 of 10.213.0.0/16 that no namespace of this JVM holds and no interface of this
+	 * host uses: two namespaces on one subnet would route each other's packets and make live
+	 * peers look dead.
+	 */
+	private static synchronized int freeSubnet() {
+		for (int tries = 0; tries < 250; tries++) {
+			int subnet = (NEXT_SUBNET.getAndIncrement() % 250) + 1;
+			try {
+				Process show = new ProcessBuilder("ip", "-o", "addr", "show", "to", "10.213." + subnet + ".0/30")
+					.redirectErrorStream(true)
+					.start();
+				String used = new String(show.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+				if (show.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS) && used.isEmpty()) {
+					return subnet;
+				}
+			}
+			catch (IOException ex) {
+				throw new IllegalStateException("Could not list this host's addresses", ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+		}
+		throw new IllegalStateException("No free /30 left in 10.213.0.0/16 for a test namespace");
 	}
 
 	private static @Nullable String capabilityProblem() {
