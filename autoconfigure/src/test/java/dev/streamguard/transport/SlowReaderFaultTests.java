@@ -38,7 +38,7 @@ class SlowReaderFaultTests {
 	/** For the reader that stops: short, so that the test does not wait two minutes. */
 	private static final Duration SHORT_STALL_TIMEOUT = Duration.ofSeconds(10);
 
-	private static final Duration READING = Duration.ofSeconds(40);
+	private static final Duration READING = Duration.ofSeconds(30);
 
 	private static final String[] GUARDED = { "streamguard.transport.user-timeout=" + USER_TIMEOUT.toSeconds() + "s",
 			"streamguard.stall-timeout=" + STALL_TIMEOUT.toSeconds() + "s", "streamguard.heartbeat.interval=0",
