@@ -23,7 +23,6 @@ import dev.streamguard.test.FileServer;
 import dev.streamguard.test.TestSources;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,15 +66,11 @@ class ByteSourceHttpSemanticsTests {
 		server.close();
 	}
 
-	@BeforeEach
-	void forgetEarlierRequests() throws InterruptedException {
-		server.forgetEarlierRequests();
-	}
-
 	// HEAD (section 9.3.2)
 
 	@Test
 	void headAnswersTheHeadersOfGetWithoutABody() throws Exception {
+		server.forgetEarlierRequests();
 		Answer head = curl("-I", url("blob"));
 		assertThat(head.status()).isEqualTo(200);
 		assertThat(head.header("Content-Length")).isEqualTo(Integer.toString(LENGTH));

@@ -77,19 +77,24 @@ class DemoSources {
 
 			@Override
 			public Flux<DataBuffer> open(long offset, long count, DataBufferFactory buffers) {
-				long end = offset + count;
-				return Flux.generate(() -> offset, (next, sink) -> {
-					if (next >= end) {
-						sink.complete();
-						return next;
-					}
-					int length = (int) Math.min(CHUNK, end - next);
-					sink.next(buffers.wrap(BulkRequests.pattern(next, length)));
-					return next + length;
-				});
+				return pattern(offset, count, buffers);
 			}
 
 		};
+	}
+
+	/** Return {@code count} pattern bytes from {@code offset}, a chunk per request. */
+	static Flux<DataBuffer> pattern(long offset, long count, DataBufferFactory buffers) {
+		long end = offset + count;
+		return Flux.generate(() -> offset, (next, sink) -> {
+			if (next >= end) {
+				sink.complete();
+				return next;
+			}
+			int length = (int) Math.min(CHUNK, end - next);
+			sink.next(buffers.wrap(BulkRequests.pattern(next, length)));
+			return next + length;
+		});
 	}
 
 	record Tick(long seq, Instant at) {

@@ -1,24 +1,18 @@
 package dev.streamguard.demo;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.streamguard.source.ByteSource;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import reactor.core.publisher.Flux;
 
@@ -31,7 +25,6 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.http.ETag;
 import org.springframework.http.HttpHeaders;
-import org.springframework.util.FileSystemUtils;
 import org.springframework.web.server.WebFilter;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,10 +36,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class BrowserDownloadResumeTests {
-
-	private static final File CHROMIUM = new File("/usr/bin/chromium");
-
-	private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
 
 	private static final int LENGTH = 4 * 1024 * 1024;
 
@@ -61,37 +50,19 @@ class BrowserDownloadResumeTests {
 	@Autowired
 	private Requests requests;
 
-	private ChromeDriver driver;
-
-	private Path profile;
-
-	private Path downloads;
+	private Chromium chromium;
 
 	@Test
 	void browserResumesABrokenDownloadWithIfRange() throws Exception {
-		requireBrowser();
-		this.profile = Files.createTempDirectory("chromium-profile");
-		this.downloads = Files.createTempDirectory("chromium-downloads");
-		ChromeOptions options = new ChromeOptions();
-		options.setBinary(CHROMIUM);
-		options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-				"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-				"--disable-sync", "--user-data-dir=" + this.profile);
-		options.setExperimentalOption("prefs", Map.of("download.default_directory", this.downloads.toString(),
-				"download.prompt_for_download", false));
-		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
-			.usingAnyFreePort()
-			.build();
-		this.driver = new ChromeDriver(service, options);
-		this.driver.executeCdpCommand("Browser.setDownloadBehavior",
-				Map.of("behavior", "allow", "downloadPath", this.downloads.toString()));
+		this.chromium = Chromium.start();
+		ChromeDriver driver = this.chromium.driver();
 		String port = this.environment.getRequiredProperty("local.server.port");
-		this.driver.get("http://127.0.0.1:" + port + "/");
+		driver.get("http://127.0.0.1:" + port + "/");
 		// A link click, as a user starts a download.
-		this.driver.executeScript("const a = document.createElement('a'); a.href = '/streams/broken';"
+		driver.executeScript("const a = document.createElement('a'); a.href = '/streams/broken';"
 				+ " a.download = 'broken.bin'; document.body.appendChild(a); a.click();");
-		Path file = this.downloads.resolve("broken.bin");
-		new WebDriverWait(this.driver, Duration.ofSeconds(60)).pollingEvery(Duration.ofMillis(200))
+		Path file = this.chromium.downloads().resolve("broken.bin");
+		new WebDriverWait(driver, Duration.ofSeconds(60)).pollingEvery(Duration.ofMillis(200))
 			.until((browser) -> Files.exists(file) && size(file) == LENGTH);
 		byte[] downloaded = Files.readAllBytes(file);
 		for (int i = 0; i < LENGTH; i++) {
@@ -118,29 +89,9 @@ class BrowserDownloadResumeTests {
 
 	@AfterEach
 	void quit() throws IOException {
-		try {
-			if (this.driver != null) {
-				this.driver.quit();
-			}
+		if (this.chromium != null) {
+			this.chromium.close();
 		}
-		finally {
-			for (Path directory : new Path[] { this.profile, this.downloads }) {
-				if (directory != null) {
-					FileSystemUtils.deleteRecursively(directory);
-				}
-			}
-		}
-	}
-
-	private static void requireBrowser() {
-		if (CHROMIUM.canExecute() && CHROMEDRIVER.canExecute()) {
-			return;
-		}
-		String message = "Browser test needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)";
-		if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-			Assertions.fail(message + "; CI must install them (see .ci/run)");
-		}
-		Assumptions.abort(message);
 	}
 
 	/** The request headers of every download of the broken source, in order. */
@@ -191,18 +142,11 @@ class BrowserDownloadResumeTests {
 
 				@Override
 				public Flux<DataBuffer> open(long offset, long count, DataBufferFactory buffers) {
-					boolean first = opens.getAndIncrement() == 0;
-					long end = first ? Math.min(offset + count, CUT) : offset + count;
-					Flux<DataBuffer> bytes = Flux.generate(() -> offset, (next, sink) -> {
-						if (next >= end) {
-							sink.complete();
-							return next;
-						}
-						int length = (int) Math.min(64 * 1024, end - next);
-						sink.next(buffers.wrap(BulkRequests.pattern(next, length)));
-						return next + length;
-					});
-					return first ? bytes.concatWith(Flux.error(new IOException("Broken off for the test"))) : bytes;
+					if (opens.getAndIncrement() > 0) {
+						return DemoSources.pattern(offset, count, buffers);
+					}
+					return DemoSources.pattern(offset, Math.max(0, Math.min(count, CUT - offset)), buffers)
+						.concatWith(Flux.error(new IOException("Broken off for the test")));
 				}
 
 			};
