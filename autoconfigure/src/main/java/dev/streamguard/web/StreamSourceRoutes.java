@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import dev.streamguard.source.ByteSource;
@@ -221,9 +222,8 @@ public final class StreamSourceRoutes {
 								+ "preconditions (If-Match or If-Unmodified-Since): fetch it again");
 			case NOT_MODIFIED:
 				// Section 15.4.5: the validators, and Last-Modified only to guide a cache that has no tag.
-				return validators(ServerResponse.status(HttpStatus.NOT_MODIFIED), preconditions,
-						preconditions.entityTag() == null)
-					.build();
+				return Mono.just(new ByteSourceResponse(HttpStatus.NOT_MODIFIED,
+						validators(preconditions, preconditions.entityTag() == null), null));
 			default:
 				break;
 		}
@@ -246,40 +246,43 @@ public final class StreamSourceRoutes {
 		if (ranges != null && ranges.size() == 1) {
 			long first = ranges.get(0).first();
 			long last = ranges.get(0).lastWithin(length);
-			return send(request, ServerResponse.status(HttpStatus.PARTIAL_CONTENT)
-				.header(HttpHeaders.CONTENT_RANGE, "bytes " + first + "-" + last + "/" + length), preconditions, source,
-					first, last - first + 1);
+			HttpHeaders partial = new HttpHeaders();
+			partial.set(HttpHeaders.CONTENT_RANGE, "bytes " + first + "-" + last + "/" + length);
+			return send(request, HttpStatus.PARTIAL_CONTENT, partial, preconditions, source, first, last - first + 1);
 		}
-		return send(request, ServerResponse.ok(), preconditions, source, 0, length);
+		return send(request, HttpStatus.OK, new HttpHeaders(), preconditions, source, 0, length);
 	}
 
-	private static Mono<ServerResponse> send(ServerRequest request, ServerResponse.BodyBuilder response,
+	private static Mono<ServerResponse> send(ServerRequest request, HttpStatus status, HttpHeaders headers,
 			Preconditions preconditions, ByteSource source, long first, long count) {
-		validators(response, preconditions, true).contentType(MediaType.APPLICATION_OCTET_STREAM)
-			.contentLength(count)
-			.header(HttpHeaders.ACCEPT_RANGES, "bytes");
+		headers.addAll(validators(preconditions, true));
+		headers.setContentType(MediaType.APPLICATION_OCTET_STREAM);
+		headers.setContentLength(count);
+		headers.set(HttpHeaders.ACCEPT_RANGES, "bytes");
 		// HEAD: the headers GET would have, and the source is not opened.
-		return HttpMethod.HEAD.equals(request.method()) ? response.build()
-				: response.body(byteRange(source, first, count));
+		boolean head = HttpMethod.HEAD.equals(request.method());
+		return Mono.just(new ByteSourceResponse(status, headers, head ? null : byteRange(source, first, count)));
 	}
 
-	private static ServerResponse.BodyBuilder validators(ServerResponse.BodyBuilder response,
-			Preconditions preconditions, boolean withLastModified) {
+	private static HttpHeaders validators(Preconditions preconditions, boolean withLastModified) {
+		HttpHeaders headers = new HttpHeaders();
 		if (preconditions.entityTag() != null) {
-			response.eTag(preconditions.entityTag().formattedTag());
+			headers.setETag(preconditions.entityTag().formattedTag());
 		}
-		if (withLastModified && preconditions.lastModified() != null) {
-			response.lastModified(preconditions.lastModified());
+		Instant lastModified = preconditions.lastModified();
+		if (withLastModified && lastModified != null) {
+			headers.setLastModified(lastModified);
 		}
-		return response;
+		return headers;
 	}
 
 	/**
 	 * Write {@code count} bytes of the source from {@code first}: the source's file, sent by
 	 * the kernel, where both the source and the response allow it, its buffers otherwise.
 	 */
-	private static BodyInserter<Void, ReactiveHttpOutputMessage> byteRange(ByteSource source, long first, long count) {
-		return (message, context) -> {
+	private static Function<ReactiveHttpOutputMessage, Mono<Void>> byteRange(ByteSource source, long first,
+			long count) {
+		return (message) -> {
 			Path file = source.file().orElse(null);
 			if (file != null && count > 0 && message instanceof ZeroCopyHttpOutputMessage zeroCopy) {
 				return zeroCopy.writeWith(file, first, count);
