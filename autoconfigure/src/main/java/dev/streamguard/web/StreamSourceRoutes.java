@@ -2,10 +2,12 @@ package dev.streamguard.web;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import dev.streamguard.source.ByteSource;
@@ -18,12 +20,14 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ReactiveHttpOutputMessage;
 import org.springframework.http.ZeroCopyHttpOutputMessage;
 import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.server.RequestPredicates;
@@ -33,13 +37,15 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * Serves {@link StreamSource} and {@link ByteSource} beans at {@code <base-path>/{name}}, with
- * resume: SSE {@code Last-Event-ID} (after the given position), NDJSON {@code ?from=} (at the
- * given position), and {@code Range: bytes=N-} for byte sources ({@code 206 Partial Content}).
+ * Serves {@link StreamSource} and {@link ByteSource} beans at {@code <base-path>/{name}}
+ * ({@code GET} and {@code HEAD}), with resume: SSE {@code Last-Event-ID} (after the given
+ * position), NDJSON {@code ?from=} (at the given position), and for byte sources the range and
+ * conditional requests of RFC 9110 ({@code Range}, {@code If-Range}, {@code If-None-Match},
+ * {@code If-Modified-Since}, {@code If-Match}, {@code If-Unmodified-Since}).
  * A byte source backed by a {@linkplain ByteSource#file() file} is sent with zero-copy
  * ({@code sendfile}) where the server offers it, and is a live stream all the same. Unknown
- * sources answer 404, bad positions 400 and unsatisfiable ranges 416, each as an RFC 9457
- * problem.
+ * sources answer 404, bad positions 400, unsatisfiable ranges 416 and failed preconditions
+ * 412, each as an RFC 9457 problem.
  *
  * @since 0.1.0
  */
@@ -98,7 +104,8 @@ public final class StreamSourceRoutes {
 	 * @return the routes
 	 */
 	public RouterFunction<ServerResponse> routes() {
-		return RouterFunctions.route(RequestPredicates.GET(this.basePath + "/{name}"), this::handle);
+		String pattern = this.basePath + "/{name}";
+		return RouterFunctions.route(RequestPredicates.GET(pattern).or(RequestPredicates.HEAD(pattern)), this::handle);
 	}
 
 	Mono<ServerResponse> handle(ServerRequest request) {
@@ -155,9 +162,7 @@ public final class StreamSourceRoutes {
 		}
 		Flux<ServerSentEvent<Object>> events = open(source, from)
 			.map((item) -> ServerSentEvent.builder((Object) item.value()).id(Long.toString(item.position())).build());
-		return ServerResponse.ok()
-			.contentType(MediaType.TEXT_EVENT_STREAM)
-			.body(BodyInserters.fromServerSentEvents(events));
+		return stream(request, MediaType.TEXT_EVENT_STREAM, BodyInserters.fromServerSentEvents(events));
 	}
 
 	private Mono<ServerResponse> ndjson(ServerRequest request, StreamSource<?> source) {
@@ -166,9 +171,17 @@ public final class StreamSourceRoutes {
 			return badFrom(request);
 		}
 		Flux<Line> lines = open(source, from).map((item) -> new Line(item.position(), item.value()));
-		return ServerResponse.ok()
-			.contentType(MediaType.APPLICATION_NDJSON)
-			.body(BodyInserters.fromPublisher(lines, Line.class));
+		return stream(request, MediaType.APPLICATION_NDJSON, BodyInserters.fromPublisher(lines, Line.class));
+	}
+
+	/**
+	 * Answer with a stream, or for {@code HEAD} with the headers alone: the source is not
+	 * opened, which for an endless one is the only way the answer ends.
+	 */
+	private static Mono<ServerResponse> stream(ServerRequest request, MediaType contentType,
+			BodyInserter<?, ? super ServerHttpResponse> body) {
+		ServerResponse.BodyBuilder response = ServerResponse.ok().contentType(contentType);
+		return HttpMethod.HEAD.equals(request.method()) ? response.build() : response.body(body);
 	}
 
 	@SuppressWarnings("unchecked")
@@ -186,46 +199,90 @@ public final class StreamSourceRoutes {
 				+ abbreviate(request.queryParam(FROM).orElse("")) + "'");
 	}
 
+	/**
+	 * Answer a byte source request as RFC 9110 sections 13 and 14 say: preconditions first
+	 * ({@code 412}, {@code 304}), then {@code If-Range}, then the range. One range (or several
+	 * that coalesce into one) is a {@code 206}; several disjoint ranges get the whole body, a
+	 * {@code 200}, which the RFC allows in place of {@code multipart/byteranges} and which keeps
+	 * the answer one guarded octet stream that the kernel can send from a file. A range header
+	 * in another unit, or one that is not valid, is ignored. The length and validators are
+	 * read once, so that every header of the answer describes the same representation.
+	 */
 	private Mono<ServerResponse> bytes(ServerRequest request, ByteSource source) {
+		// Validators before the length: a source that changes in between leaves the client an
+		// old tag, which fails its next If-Range (a whole new body), never a new tag on old bytes.
+		Preconditions preconditions = new Preconditions(source.entityTag().orElse(null),
+				source.lastModified().orElse(null), Instant.now());
 		long length = source.length();
-		String rangeHeader = request.headers().firstHeader(HttpHeaders.RANGE);
-		if (rangeHeader == null) {
-			return send(ServerResponse.ok(), source, 0, length);
+		HttpHeaders headers = request.headers().asHttpHeaders();
+		switch (preconditions.evaluate(request.method(), headers)) {
+			case FAILED:
+				return problem(request, HttpStatus.PRECONDITION_FAILED,
+						"The current representation of '" + source.name() + "' does not meet the request's "
+								+ "preconditions (If-Match or If-Unmodified-Since): fetch it again");
+			case NOT_MODIFIED:
+				// Section 15.4.5: the validators, and Last-Modified only to guide a cache that has no tag.
+				return Mono.just(new ByteSourceResponse(HttpStatus.NOT_MODIFIED,
+						validators(preconditions, preconditions.entityTag() == null), null));
+			default:
+				break;
 		}
-		ByteRange range = Positions.parseRange(rangeHeader);
-		if (range == null) {
-			return problem(request, HttpStatus.BAD_REQUEST, "Header 'Range' must be one range of the form "
-					+ "'bytes=first-' or 'bytes=first-last', was '" + abbreviate(rangeHeader) + "'");
+		List<ByteRange> ranges = null;
+		List<String> rangeHeaders = request.headers().header(HttpHeaders.RANGE);
+		// Ranges are defined for GET only; a body of length zero has no range to send.
+		if (HttpMethod.GET.equals(request.method()) && rangeHeaders.size() == 1 && length > 0
+				&& preconditions.rangeAllowed(headers)) {
+			ranges = Positions.parseRanges(rangeHeaders.get(0), length);
 		}
-		if (!range.satisfiable(length)) {
+		if (ranges != null && ranges.isEmpty()) {
 			ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-					"Range starts at byte " + range.first() + " but the body has " + length + " bytes");
+					"No range of '" + abbreviate(rangeHeaders.get(0)) + "' lies within the body, which has " + length
+							+ " bytes");
 			return ServerResponse.status(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
 				.header(HttpHeaders.CONTENT_RANGE, "bytes */" + length)
 				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 				.bodyValue(withInstance(detail, request));
 		}
-		long first = range.first();
-		long last = range.lastWithin(length);
-		long count = last - first + 1;
-		return send(ServerResponse.status(HttpStatus.PARTIAL_CONTENT)
-			.header(HttpHeaders.CONTENT_RANGE, "bytes " + first + "-" + last + "/" + length), source, first, count);
+		if (ranges != null && ranges.size() == 1) {
+			long first = ranges.get(0).first();
+			long last = ranges.get(0).lastWithin(length);
+			HttpHeaders partial = new HttpHeaders();
+			partial.set(HttpHeaders.CONTENT_RANGE, "bytes " + first + "-" + last + "/" + length);
+			return send(request, HttpStatus.PARTIAL_CONTENT, partial, preconditions, source, first, last - first + 1);
+		}
+		return send(request, HttpStatus.OK, new HttpHeaders(), preconditions, source, 0, length);
 	}
 
-	private static Mono<ServerResponse> send(ServerResponse.BodyBuilder response, ByteSource source, long first,
-			long count) {
-		return response.contentType(MediaType.APPLICATION_OCTET_STREAM)
-			.contentLength(count)
-			.header(HttpHeaders.ACCEPT_RANGES, "bytes")
-			.body(byteRange(source, first, count));
+	private static Mono<ServerResponse> send(ServerRequest request, HttpStatus status, HttpHeaders headers,
+			Preconditions preconditions, ByteSource source, long first, long count) {
+		headers.addAll(validators(preconditions, true));
+		headers.setContentType(MediaType.APPLICATION_OCTET_STREAM);
+		headers.setContentLength(count);
+		headers.set(HttpHeaders.ACCEPT_RANGES, "bytes");
+		// HEAD: the headers GET would have, and the source is not opened.
+		boolean head = HttpMethod.HEAD.equals(request.method());
+		return Mono.just(new ByteSourceResponse(status, headers, head ? null : byteRange(source, first, count)));
+	}
+
+	private static HttpHeaders validators(Preconditions preconditions, boolean withLastModified) {
+		HttpHeaders headers = new HttpHeaders();
+		if (preconditions.entityTag() != null) {
+			headers.setETag(preconditions.entityTag().formattedTag());
+		}
+		Instant lastModified = preconditions.lastModified();
+		if (withLastModified && lastModified != null) {
+			headers.setLastModified(lastModified);
+		}
+		return headers;
 	}
 
 	/**
 	 * Write {@code count} bytes of the source from {@code first}: the source's file, sent by
 	 * the kernel, where both the source and the response allow it, its buffers otherwise.
 	 */
-	private static BodyInserter<Void, ReactiveHttpOutputMessage> byteRange(ByteSource source, long first, long count) {
-		return (message, context) -> {
+	private static Function<ReactiveHttpOutputMessage, Mono<Void>> byteRange(ByteSource source, long first,
+			long count) {
+		return (message) -> {
 			Path file = source.file().orElse(null);
 			if (file != null && count > 0 && message instanceof ZeroCopyHttpOutputMessage zeroCopy) {
 				return zeroCopy.writeWith(file, first, count);

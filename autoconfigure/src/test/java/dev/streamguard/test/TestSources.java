@@ -1,5 +1,8 @@
 package dev.streamguard.test;
 
+import java.time.Instant;
+import java.util.Optional;
+
 import dev.streamguard.source.ByteSource;
 import dev.streamguard.source.Positioned;
 import dev.streamguard.source.StreamSource;
@@ -9,6 +12,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.http.ETag;
 
 /**
  * Deterministic sources for resume tests: the same position always carries the same item.
@@ -19,6 +23,10 @@ public class TestSources {
 	public static final int NUMBERS = 2000;
 
 	public static final int BLOB_LENGTH = 4 * 1024 * 1024 + 17;
+
+	public static final ETag BLOB_TAG = new ETag("blob-v1", false);
+
+	public static final Instant BLOB_MODIFIED = Instant.parse("2026-01-01T00:00:00Z");
 
 	@Bean
 	StreamSource<String> numbers() {
@@ -71,6 +79,16 @@ public class TestSources {
 			@Override
 			public long length() {
 				return BLOB_LENGTH;
+			}
+
+			@Override
+			public Optional<ETag> entityTag() {
+				return Optional.of(BLOB_TAG);
+			}
+
+			@Override
+			public Optional<Instant> lastModified() {
+				return Optional.of(BLOB_MODIFIED);
 			}
 
 			@Override

@@ -152,8 +152,9 @@ class StreamSourceResumeTests {
 		String unsatisfiable = exchange("/streams/blob", "Range: bytes=" + TestSources.BLOB_LENGTH + "-\r\n", 100_000,
 				true);
 		assertThat(unsatisfiable).startsWith("HTTP/1.0 416").contains("Content-Range: bytes */" + TestSources.BLOB_LENGTH);
+		// RFC 9110 section 14.2: a range set that is not valid is ignored, the whole body served.
 		String malformed = exchange("/streams/blob", "Range: bytes=abc\r\n", 100_000, true);
-		assertThat(malformed).startsWith("HTTP/1.0 400").contains("application/problem+json");
+		assertThat(malformed).containsPattern("^HTTP/1\\.[01] 200 ").contains("Content-Length: " + TestSources.BLOB_LENGTH);
 		String badLastEventId = exchange("/streams/numbers", "Last-Event-ID: x1\r\n", 100_000, true);
 		assertThat(badLastEventId).startsWith("HTTP/1.0 400").contains("Last-Event-ID");
 	}

@@ -220,6 +220,42 @@ class ZeroCopyTests {
 	}
 
 	@Test
+	void fileSourceRangeUnderAMatchingIfRangeIsSentWithSendfile() throws Exception {
+		String tag = BinaryHttp.get(server.port(), "/streams/data", "Range", "bytes=0-0").headers().firstValue("ETag").get();
+		assertCompleted("/streams/data", 1);
+		server.forgetEarlierRequests();
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/streams/data", "Range", "bytes=-1000",
+				"If-Range", tag);
+		assertThat(response.statusCode()).isEqualTo(206);
+		assertThat(response.body()).isEqualTo(Arrays.copyOfRange(content, FILE_LENGTH - 1000, FILE_LENGTH));
+		assertThat(server.spy().regionBytes()).isEqualTo(1000);
+		assertCompleted("/streams/data", 1000);
+	}
+
+	@Test
+	void fileSourceAnswerToAStaleIfRangeIsTheWholeFileSentWithSendfile() throws Exception {
+		HttpResponse<byte[]> response = BinaryHttp.get(server.port(), "/streams/data", "Range", "bytes=1000-",
+				"If-Range", "\"stale\"");
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.body()).isEqualTo(content);
+		assertThat(server.spy().regionBytes()).isEqualTo(FILE_LENGTH);
+		assertCompleted("/streams/data", FILE_LENGTH);
+	}
+
+	@Test
+	void fileSourceNotModifiedAndHeadAnswersSendNoFileAndAreNoLiveStreams() throws Exception {
+		HttpResponse<byte[]> head = BinaryHttp.send(server.port(), "HEAD", "/streams/data");
+		assertThat(head.statusCode()).isEqualTo(200);
+		assertThat(head.headers().firstValue("Content-Length")).hasValue(Integer.toString(FILE_LENGTH));
+		assertNoLiveStream(head);
+		HttpResponse<byte[]> notModified = BinaryHttp.get(server.port(), "/streams/data", "If-None-Match",
+				head.headers().firstValue("ETag").get());
+		assertThat(notModified.statusCode()).isEqualTo(304);
+		assertNoLiveStream(notModified);
+		assertThat(server.spy().regions()).isZero();
+	}
+
+	@Test
 	void fileSentWithSendfileStillEndsAtItsRoutesMaxDuration() throws Exception {
 		try (Socket socket = new Socket()) {
 			socket.setReceiveBufferSize(16 * 1024);

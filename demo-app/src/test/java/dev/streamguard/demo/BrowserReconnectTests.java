@@ -1,29 +1,20 @@
 package dev.streamguard.demo;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
-import org.springframework.util.FileSystemUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,30 +26,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 		properties = { "demo.ticks.period=50ms", "streamguard.routes[/streams/ticks].max-duration=1500ms" })
 class BrowserReconnectTests {
 
-	private static final File CHROMIUM = new File("/usr/bin/chromium");
-
-	private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-
 	@Autowired
 	private Environment environment;
 
-	private WebDriver driver;
+	private Chromium chromium;
 
-	private Path profile;
+	private WebDriver driver;
 
 	@Test
 	void pageReconnectsAndResumesFromTheLastEventId() throws Exception {
-		requireBrowser();
-		this.profile = Files.createTempDirectory("chromium-profile");
-		ChromeOptions options = new ChromeOptions();
-		options.setBinary(CHROMIUM);
-		options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-				"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-				"--disable-sync", "--user-data-dir=" + this.profile);
-		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
-			.usingAnyFreePort()
-			.build();
-		this.driver = new ChromeDriver(service, options);
+		this.chromium = Chromium.start();
+		this.driver = this.chromium.driver();
 		this.driver.get("http://127.0.0.1:" + this.environment.getProperty("local.server.port") + "/");
 		// A listener of the test's own, as applications write them: every error event counts,
 		// and one that carries data is a server frame mistaken for a failed connection.
@@ -95,15 +73,8 @@ class BrowserReconnectTests {
 
 	@AfterEach
 	void quit() throws IOException {
-		try {
-			if (this.driver != null) {
-				this.driver.quit();
-			}
-		}
-		finally {
-			if (this.profile != null) {
-				FileSystemUtils.deleteRecursively(this.profile);
-			}
+		if (this.chromium != null) {
+			this.chromium.close();
 		}
 	}
 
@@ -114,17 +85,6 @@ class BrowserReconnectTests {
 
 	private String text(String id) {
 		return this.driver.findElement(By.id(id)).getText();
-	}
-
-	private static void requireBrowser() {
-		if (CHROMIUM.canExecute() && CHROMEDRIVER.canExecute()) {
-			return;
-		}
-		String message = "Browser test needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)";
-		if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-			Assertions.fail(message + "; CI must install them (see .ci/run)");
-		}
-		Assumptions.abort(message);
 	}
 
 }

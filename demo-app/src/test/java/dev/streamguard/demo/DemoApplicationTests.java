@@ -47,6 +47,26 @@ class DemoApplicationTests {
 	}
 
 	@Test
+	void bulkDownloadAnswersHeadAndSuffixRangesWithItsEntityTag() throws Exception {
+		String url = "http://127.0.0.1:" + this.environment.getProperty("local.server.port") + "/streams/bulk";
+		HttpResponse<byte[]> head = this.client.send(
+				HttpRequest.newBuilder(URI.create(url)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+				HttpResponse.BodyHandlers.ofByteArray());
+		assertThat(head.statusCode()).isEqualTo(200);
+		assertThat(head.headers().firstValue("Content-Length")).hasValue(Long.toString(1L << 30));
+		assertThat(head.headers().firstValue("ETag")).hasValue("\"bulk-" + (1L << 30) + "\"");
+		HttpResponse<byte[]> tail = this.client.send(HttpRequest.newBuilder(URI.create(url))
+			.header("Range", "bytes=-100")
+			.header("If-Range", head.headers().firstValue("ETag").get())
+			.build(), HttpResponse.BodyHandlers.ofByteArray());
+		assertThat(tail.statusCode()).isEqualTo(206);
+		assertThat(tail.body()).hasSize(100);
+		for (int i = 0; i < 100; i++) {
+			assertThat(tail.body()[i]).isEqualTo((byte) (((1L << 30) - 100 + i) % 251));
+		}
+	}
+
+	@Test
 	void recordsComeFromTheBlockingProducerInOrder() throws Exception {
 		HttpResponse<String> response = this.client.send(request("/demo/records?count=500"),
 				HttpResponse.BodyHandlers.ofString());
