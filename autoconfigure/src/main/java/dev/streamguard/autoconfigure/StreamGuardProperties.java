@@ -81,6 +81,17 @@ public class StreamGuardProperties implements Validator {
 	private Duration maxDuration = Duration.ZERO;
 
 	/**
+	 * How long a stream that its client can resume may last before the guard rotates it: SSE
+	 * streams, and NDJSON streams of stream sources (?from=), end LEASE_EXPIRED and the client
+	 * reconnects where it left off. Bounds how long a client that vanished behind a proxy holds
+	 * its stream, since the proxy keeps reading for it. Each stream draws its lease from the
+	 * last tenth of this value. Byte streams and other NDJSON streams are never rotated. Zero
+	 * disables.
+	 */
+	@DurationUnit(ChronoUnit.SECONDS)
+	private Duration lease = Duration.ofMinutes(5);
+
+	/**
 	 * How many live streams this instance serves at most; beyond it new streams are refused
 	 * (503) and readiness reports OUT_OF_SERVICE. Zero means no limit.
 	 */
@@ -188,6 +199,14 @@ public class StreamGuardProperties implements Validator {
 		this.maxDuration = maxDuration;
 	}
 
+	public Duration getLease() {
+		return this.lease;
+	}
+
+	public void setLease(Duration lease) {
+		this.lease = lease;
+	}
+
 	public int getMaxStreams() {
 		return this.maxStreams;
 	}
@@ -265,6 +284,7 @@ public class StreamGuardProperties implements Validator {
 		checks.notNegative("idle-timeout", properties.getIdleTimeout());
 		checks.notNegative("first-element-timeout", properties.getFirstElementTimeout());
 		checks.notNegative("max-duration", properties.getMaxDuration());
+		checks.notNegative("lease", properties.getLease());
 		checks.notNegative("heartbeat.interval", properties.getHeartbeat().getInterval());
 		checks.window("window.low", properties.getWindow().getLow(), "window.high", properties.getWindow().getHigh());
 		String basePath = properties.getEndpoint().getBasePath();
@@ -315,6 +335,7 @@ public class StreamGuardProperties implements Validator {
 			checks.notNegative(at + "idle-timeout", route.getIdleTimeout());
 			checks.notNegative(at + "first-element-timeout", route.getFirstElementTimeout());
 			checks.notNegative(at + "max-duration", route.getMaxDuration());
+			checks.notNegative(at + "lease", route.getLease());
 			checks.notNegative(at + "heartbeat-interval", route.getHeartbeatInterval());
 			DataSize low = (route.getWindowLow() != null) ? route.getWindowLow() : properties.getWindow().getLow();
 			DataSize high = (route.getWindowHigh() != null) ? route.getWindowHigh() : properties.getWindow().getHigh();
@@ -422,6 +443,12 @@ public class StreamGuardProperties implements Validator {
 		private @Nullable Duration maxDuration;
 
 		/**
+		 * Lease of a resumable stream on this route. Zero disables it on this route.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration lease;
+
+		/**
 		 * Heartbeat interval on this route.
 		 */
 		@DurationUnit(ChronoUnit.SECONDS)
@@ -475,6 +502,14 @@ public class StreamGuardProperties implements Validator {
 
 		public void setMaxDuration(@Nullable Duration maxDuration) {
 			this.maxDuration = maxDuration;
+		}
+
+		public @Nullable Duration getLease() {
+			return this.lease;
+		}
+
+		public void setLease(@Nullable Duration lease) {
+			this.lease = lease;
 		}
 
 		public @Nullable Duration getHeartbeatInterval() {

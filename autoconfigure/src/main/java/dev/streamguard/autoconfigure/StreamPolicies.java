@@ -30,7 +30,8 @@ final class StreamPolicies {
 				properties.getHeartbeat().getInterval(), properties.getHeartbeat().isNdjson(),
 				properties.getWindow().getLow(), properties.getWindow().getHigh(),
 				new StreamPolicy.Resilience(resilience.getBulkhead(), resilience.getRateLimiter(),
-						resilience.getTimeLimiter(), resilience.getCircuitBreaker()));
+						resilience.getTimeLimiter(), resilience.getCircuitBreaker()),
+				false, properties.getLease());
 		StreamPolicy defaults = customize(configured, customizers);
 		Map<String, UnaryOperator<StreamPolicy>> routes = new LinkedHashMap<>();
 		properties.getRoutes()
@@ -58,7 +59,7 @@ final class StreamPolicies {
 						or(route.getRateLimiter(), base.resilience().rateLimiter()),
 						or(route.getTimeLimiter(), base.resilience().timeLimiter()),
 						or(route.getCircuitBreaker(), base.resilience().circuitBreaker())),
-				route.isGuardResources());
+				route.isGuardResources(), or(route.getLease(), base.lease()));
 	}
 
 	private static @Nullable String or(@Nullable String value, @Nullable String fallback) {

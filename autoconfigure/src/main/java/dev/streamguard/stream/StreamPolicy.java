@@ -24,12 +24,38 @@ import org.springframework.util.unit.DataSize;
  * @param guardResources whether a {@code Resource} or file body of a stream content type (a
  * static file, a controller returning a {@code Resource}) is a live stream too; by default it
  * is passed through untouched (since 0.2.0)
+ * @param lease how long a stream that its client can resume may last before the guard rotates
+ * it (a clean end that tells the client to come back), so that a client that vanished behind a
+ * proxy is released even though the proxy keeps reading; applies only to streams the guard can
+ * rotate safely (since 0.2.0)
  * @since 0.1.0
  */
 public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration idleTimeout,
 		@Nullable Duration firstElementTimeout, @Nullable Duration maxDuration, @Nullable Duration heartbeatInterval,
 		boolean ndjsonHeartbeat, DataSize windowLow, DataSize windowHigh, Resilience resilience,
-		boolean guardResources) {
+		boolean guardResources, @Nullable Duration lease) {
+
+	/**
+	 * Create a policy without a lease.
+	 * @param stallTimeout the stall timeout
+	 * @param idleTimeout the idle timeout
+	 * @param firstElementTimeout the first-element timeout
+	 * @param maxDuration the maximum duration
+	 * @param heartbeatInterval the heartbeat interval
+	 * @param ndjsonHeartbeat whether NDJSON streams get heartbeats
+	 * @param windowLow the low water mark
+	 * @param windowHigh the high water mark
+	 * @param resilience the Resilience4j instances
+	 * @param guardResources whether resource bodies are live streams
+	 * @since 0.2.0
+	 */
+	public StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration idleTimeout,
+			@Nullable Duration firstElementTimeout, @Nullable Duration maxDuration, @Nullable Duration heartbeatInterval,
+			boolean ndjsonHeartbeat, DataSize windowLow, DataSize windowHigh, Resilience resilience,
+			boolean guardResources) {
+		this(stallTimeout, idleTimeout, firstElementTimeout, maxDuration, heartbeatInterval, ndjsonHeartbeat, windowLow,
+				windowHigh, resilience, guardResources, null);
+	}
 
 	/**
 	 * Create a policy under which resource bodies are not live streams.
@@ -77,6 +103,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 		firstElementTimeout = enabled(firstElementTimeout);
 		maxDuration = enabled(maxDuration);
 		heartbeatInterval = enabled(heartbeatInterval);
+		lease = enabled(lease);
 		Objects.requireNonNull(windowLow, "windowLow");
 		Objects.requireNonNull(windowHigh, "windowHigh");
 		Objects.requireNonNull(resilience, "resilience");
@@ -104,7 +131,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	public StreamPolicy withStallTimeout(@Nullable Duration stallTimeout) {
 		return new StreamPolicy(stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
 				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
-				this.guardResources);
+				this.guardResources, this.lease);
 	}
 
 	/**
@@ -115,7 +142,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	public StreamPolicy withIdleTimeout(@Nullable Duration idleTimeout) {
 		return new StreamPolicy(this.stallTimeout, idleTimeout, this.firstElementTimeout, this.maxDuration,
 				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
-				this.guardResources);
+				this.guardResources, this.lease);
 	}
 
 	/**
@@ -126,7 +153,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	public StreamPolicy withMaxDuration(@Nullable Duration maxDuration) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, maxDuration,
 				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
-				this.guardResources);
+				this.guardResources, this.lease);
 	}
 
 	/**
@@ -137,7 +164,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	public StreamPolicy withHeartbeatInterval(@Nullable Duration heartbeatInterval) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
 				heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
-				this.guardResources);
+				this.guardResources, this.lease);
 	}
 
 	/**
@@ -148,7 +175,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	public StreamPolicy withFirstElementTimeout(@Nullable Duration firstElementTimeout) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, firstElementTimeout, this.maxDuration,
 				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
-				this.guardResources);
+				this.guardResources, this.lease);
 	}
 
 	/**
@@ -159,7 +186,7 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	public StreamPolicy withResilience(Resilience resilience) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
 				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, resilience,
-				this.guardResources);
+				this.guardResources, this.lease);
 	}
 
 	/**
@@ -172,7 +199,19 @@ public record StreamPolicy(@Nullable Duration stallTimeout, @Nullable Duration i
 	public StreamPolicy withGuardResources(boolean guardResources) {
 		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
 				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
-				guardResources);
+				guardResources, this.lease);
+	}
+
+	/**
+	 * Return a copy with the given lease.
+	 * @param lease the lease, {@code null} or zero for none
+	 * @return the new policy
+	 * @since 0.2.0
+	 */
+	public StreamPolicy withLease(@Nullable Duration lease) {
+		return new StreamPolicy(this.stallTimeout, this.idleTimeout, this.firstElementTimeout, this.maxDuration,
+				this.heartbeatInterval, this.ndjsonHeartbeat, this.windowLow, this.windowHigh, this.resilience,
+				this.guardResources, lease);
 	}
 
 	/**

@@ -32,6 +32,14 @@ public enum TerminationReason {
 	/** The stream reached its maximum duration. */
 	MAX_DURATION("max-duration"),
 
+	/**
+	 * The stream's lease ran out: the guard rotated a stream that its client can resume, with
+	 * a clean end that asks the client to reconnect, so that a client that vanished behind a
+	 * proxy does not hold the stream until the proxy notices.
+	 * @since 0.2.0
+	 */
+	LEASE_EXPIRED("lease-expired"),
+
 	/** The stream was refused before it started (concurrency limit, rate limit, draining). */
 	REJECTED("rejected"),
 

@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -106,6 +107,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private final StreamPolicy policy;
 
+	// Drawn per stream from the last tenth of the policy's lease, so that streams opened together
+	// (after a deploy, a drain) do not all come back at the same instant; 0 for none.
+	private final long leaseNanos;
+
 	private final StreamRegistry registry;
 
 	private final BodyShape<T> shape;
@@ -202,6 +207,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		this.mediaType = mediaType;
 		this.remoteAddress = remoteAddress;
 		this.policy = policy;
+		this.leaseNanos = leaseNanos(policy.lease());
 		this.registry = registry;
 		this.shape = shape;
 		this.frames = shape.framed() ? frames : null;
@@ -286,6 +292,14 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		}
 	}
 
+	private static long leaseNanos(@Nullable Duration lease) {
+		if (lease == null) {
+			return 0;
+		}
+		long full = lease.toNanos();
+		return full - ThreadLocalRandom.current().nextLong(full / 10 + 1);
+	}
+
 	private static WriteBufferWaterMark waterMark(StreamPolicy policy) {
 		int low = (int) policy.windowLow().toBytes();
 		int high = (int) policy.windowHigh().toBytes();
@@ -300,7 +314,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	private void startTicker() {
 		long shortest = Long.MAX_VALUE;
 		for (Duration limit : new Duration[] { this.policy.stallTimeout(), this.policy.idleTimeout(),
-				this.policy.firstElementTimeout(), this.policy.maxDuration(),
+				this.policy.firstElementTimeout(), this.policy.maxDuration(), this.policy.lease(),
 				(this.frames != null) ? this.policy.heartbeatInterval() : null }) {
 			if (limit != null) {
 				shortest = Math.min(shortest, limit.toNanos());
@@ -665,6 +679,10 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		StreamPolicy policy = this.policy;
 		if (expired(policy.maxDuration(), now - this.startNanos)) {
 			end(TerminationReason.MAX_DURATION);
+			return false;
+		}
+		if (this.leaseNanos > 0 && now - this.startNanos >= this.leaseNanos) {
+			end(TerminationReason.LEASE_EXPIRED);
 			return false;
 		}
 		boolean first = this.elements == 0;
@@ -1101,7 +1119,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		 * whose data is the reason's code. The event is never named {@code error}: browsers hand
 		 * such an event to {@code onerror} handlers as if the connection had failed, and the
 		 * common {@code onerror = () => source.close()} would stop the reconnect. Ends after
-		 * which the client should come back (a rotation at {@code max-duration}, a drain) also
+		 * which the client should come back (a rotation at {@code max-duration} or at the end of
+		 * the lease, a drain) also
 		 * carry {@code retry:}, so that an {@code EventSource} resumes after that delay.
 		 */
 		static FinalFrames serverSentEvents(Duration reconnectDelay) {
@@ -1128,7 +1147,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		}
 
 		private static boolean reconnects(TerminationReason reason) {
-			return reason == TerminationReason.MAX_DURATION || reason == TerminationReason.SERVER_SHUTDOWN;
+			return reason == TerminationReason.MAX_DURATION || reason == TerminationReason.LEASE_EXPIRED
+					|| reason == TerminationReason.SERVER_SHUTDOWN;
 		}
 
 		static FinalFrames ndjson(boolean heartbeats) {

@@ -65,6 +65,17 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	 */
 	public static final String ROUTE_ATTRIBUTE = StreamGuardWebFilter.class.getName() + ".route";
 
+	/**
+	 * Exchange attribute, {@code Boolean.TRUE} when a stream that is not server-sent events
+	 * (NDJSON, an octet stream) can be resumed by its client from a position of its own, so
+	 * that the guard may rotate it when its {@linkplain StreamPolicy#lease() lease} runs out:
+	 * the connection is cut, and the client reconnects from the last position it received.
+	 * Stream sources set it on their NDJSON streams ({@code ?from=}). Server-sent event
+	 * streams need no attribute: an {@code EventSource} reconnects on its own.
+	 * @since 0.2.0
+	 */
+	public static final String RESUMABLE_ATTRIBUTE = StreamGuardWebFilter.class.getName() + ".resumable";
+
 	/** Media types that are streams by default. */
 	public static final List<MediaType> DEFAULT_MEDIA_TYPES = List.of(MediaType.TEXT_EVENT_STREAM,
 			MediaType.APPLICATION_NDJSON, MediaType.APPLICATION_OCTET_STREAM);
@@ -212,8 +223,12 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		else {
 			mediaType = contentType.getType() + "/" + contentType.getSubtype();
 		}
+		// A rotation that the client cannot resume would look like a truncated body to it.
+		boolean rotatable = frames == this.serverSentEventFrames
+				|| Boolean.TRUE.equals(exchange.getAttribute(RESUMABLE_ATTRIBUTE));
 		return new GuardedStream<>(UUID.randomUUID().toString(), route(exchange), mediaType,
-				exchange.getRequest().getRemoteAddress(), policy, this.registry, shape, frames,
+				exchange.getRequest().getRemoteAddress(), rotatable ? policy : policy.withLease(null), this.registry,
+				shape, frames,
 				response.bufferFactory(), channel(response), this.ticker);
 	}
 
@@ -344,6 +359,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape, policy);
 			stream.admitted((StreamAdmission.Admitted) admission);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
+			ProxyHeaders.addTo(getHeaders(), contentType);
 			stream.writers(StreamGuardWebFilter.this.writerPool);
 			// A source refused before its first element (no writer thread): nothing is committed
 			// yet, so the refusal can still be the response.

@@ -171,6 +171,8 @@ public final class StreamSourceRoutes {
 			return badFrom(request);
 		}
 		Flux<Line> lines = open(source, from).map((item) -> new Line(item.position(), item.value()));
+		// Every line names its position: a client cut off by a rotation resumes with ?from=.
+		request.exchange().getAttributes().put(StreamGuardWebFilter.RESUMABLE_ATTRIBUTE, Boolean.TRUE);
 		return stream(request, MediaType.APPLICATION_NDJSON, BodyInserters.fromPublisher(lines, Line.class));
 	}
 

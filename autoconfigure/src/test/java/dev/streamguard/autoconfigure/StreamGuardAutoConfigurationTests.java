@@ -91,6 +91,28 @@ class StreamGuardAutoConfigurationTests {
 	}
 
 	@Test
+	void leaseIsFiveMinutesUnlessARouteSetsItsOwnOrTurnsItOff() {
+		this.contextRunner
+			.withPropertyValues("streamguard.routes[/short/**].lease=30", "streamguard.routes[/export/**].lease=0")
+			.run((context) -> {
+				StreamPolicyResolver policies = context.getBean(StreamPolicyResolver.class);
+				assertThat(policies.resolve(PathContainer.parsePath("/ticks")).lease()).isEqualTo(Duration.ofMinutes(5));
+				assertThat(policies.resolve(PathContainer.parsePath("/short/a")).lease())
+					.isEqualTo(Duration.ofSeconds(30));
+				assertThat(policies.resolve(PathContainer.parsePath("/export/a")).lease()).isNull();
+			});
+	}
+
+	@Test
+	void negativeLeaseFailsStartupNamingPropertyAndValue() {
+		this.contextRunner.withPropertyValues("streamguard.routes[/export/**].lease=-1s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("streamguard.routes[/export/**].lease (PT-1S) must not be negative"));
+	}
+
+	@Test
 	void windowLowAboveHighFailsStartupNamingBoth() {
 		this.contextRunner.withPropertyValues("streamguard.window.low=2MB", "streamguard.window.high=1MB")
 			.run((context) -> assertThat(context).hasFailed()

@@ -11,7 +11,9 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -60,6 +62,15 @@ public class TestStreams {
 		return Flux.interval(Duration.ofMillis(ms))
 			.map((seq) -> ServerSentEvent.builder(seq).id(Long.toString(seq)).build())
 			.doFinally(this.probe::finish);
+	}
+
+	/** SSE ticks whose response carries proxy headers of the application's own. */
+	@GetMapping(path = "/test/sse/own-headers", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	ResponseEntity<Flux<ServerSentEvent<Long>>> ownHeaders() {
+		return ResponseEntity.ok()
+			.cacheControl(CacheControl.maxAge(Duration.ofSeconds(5)))
+			.header("X-Accel-Buffering", "yes")
+			.body(ticks(50));
 	}
 
 	/** SSE: events as fast as demand allows. */
