@@ -112,7 +112,9 @@ class ApplicationConfigTests {
 	void routePatternsAlreadyInBracketsAreKept() {
 		Map<String, Object> properties = properties(
 				ChartRendering.withValuesFile("bracketed-route-values.yaml").render());
-		assertThat(properties).containsEntry("streamguard.routes[/live].max-duration", "1h");
+		assertThat(properties).containsEntry("streamguard.routes[/live].max-duration", "1h")
+			.containsEntry("streamguard.routes[/live].lease", "10m")
+			.containsEntry("streamguard.lease", "2m");
 	}
 
 	@Test
