@@ -134,9 +134,13 @@ exposure stay as the Deployment expects them.
 {{- $key := ternary $pattern (printf "[%s]" $pattern) (hasPrefix "[" $pattern) }}
 {{- $_ := set $routes $key $route }}
 {{- end }}
-{{- $streamguard := omit .Values.streamguard "routes" }}
+{{- $streamguard := omit .Values.streamguard "routes" "trusted-proxies" }}
 {{- if $routes }}
 {{- $_ := set $streamguard "routes" $routes }}
+{{- end }}
+{{- /* Left out when empty: the service's own default (no trusted proxy) applies. */}}
+{{- with index .Values.streamguard "trusted-proxies" }}
+{{- $_ := set $streamguard "trusted-proxies" . }}
 {{- end }}
 {{- $config := dict
   "server" (dict "port" 8080 "shutdown" "graceful")

@@ -9,6 +9,7 @@ import dev.streamguard.stream.StreamGate;
 import dev.streamguard.stream.StreamListener;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.StreamWriterPool;
+import dev.streamguard.web.ClientAddressResolver;
 import dev.streamguard.web.StreamGuardWebFilter;
 import dev.streamguard.web.StreamPolicyCustomizer;
 import dev.streamguard.web.StreamPolicyResolver;
@@ -25,6 +26,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.server.WebFilter;
 
@@ -83,9 +85,22 @@ public final class StreamGuardAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	ClientAddressResolver streamGuardClientAddressResolver(StreamGuardProperties properties, Environment environment) {
+		String strategy = environment.getProperty("server.forward-headers-strategy", "none");
+		if (properties.getTrustedProxies().isEmpty() && !"none".equalsIgnoreCase(strategy)) {
+			// The server believes the headers of anyone; the limit per client must not.
+			logger.warn("server.forward-headers-strategy=" + strategy + " does not change which client "
+					+ "streamguard.max-streams-per-client counts: every stream counts for its connection's address. "
+					+ "Behind a proxy, set streamguard.trusted-proxies to the proxy's addresses or CIDR blocks");
+		}
+		return properties.clientAddressResolver();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	StreamGuardWebFilter streamGuardWebFilter(StreamRegistry registry, StreamPolicyResolver policies,
 			ObjectProvider<StreamAdmission> admissions, StreamGuardProperties properties,
-			ObjectProvider<StreamWriterPool> writerPool) {
+			ObjectProvider<StreamWriterPool> writerPool, ObjectProvider<ClientAddressResolver> clientAddresses) {
 		if (!ClassUtils.isPresent("io.github.resilience4j.bulkhead.BulkheadRegistry", getClass().getClassLoader())) {
 			logger.info("StreamGuard resilience is off: Resilience4j is not on the class path (add "
 					+ "io.github.resilience4j:resilience4j-spring-boot4 for bulkheads, rate limiters, time limiters and "
@@ -94,6 +109,7 @@ public final class StreamGuardAutoConfiguration {
 		StreamGuardWebFilter filter = new StreamGuardWebFilter(registry, policies, admissions.orderedStream().toList(),
 				properties.streamMediaTypes(), properties.getDrain().getReconnectDelay());
 		filter.setWriterPool(writerPool.getIfAvailable());
+		filter.setClientAddressResolver(clientAddresses.getIfAvailable());
 		return filter;
 	}
 

@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.web.ClientAddressResolver;
 import dev.streamguard.web.StreamGuardWebFilter;
+import dev.streamguard.web.TrustedProxies;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -99,10 +101,24 @@ public class StreamGuardProperties implements Validator {
 
 	/**
 	 * How many live streams one client address may hold; beyond it new streams are refused
-	 * (429). Zero means no limit. Behind a proxy, enable server.forward-headers-strategy so
-	 * that the client's own address counts.
+	 * (429). Zero means no limit. A client is its connection's address; behind a proxy, set
+	 * trusted-proxies so that the client's own address counts.
 	 */
 	private int maxStreamsPerClient = 100;
+
+	/**
+	 * Addresses and CIDR blocks (IPv4 or IPv6) of the proxies whose forwarded-header is
+	 * believed, for example "10.0.0.0/8, 127.0.0.1". A request from one of them counts for the
+	 * right-most address in that header that is not a trusted proxy; a request from any other
+	 * address counts for that address, whatever headers it sends. Independent of
+	 * server.forward-headers-strategy, which believes anyone's headers. Empty trusts no proxy.
+	 */
+	private List<String> trustedProxies = new ArrayList<>();
+
+	/**
+	 * Header the trusted proxies append the address they received a request from to.
+	 */
+	private ClientAddressResolver.ForwardedHeader forwardedHeader = ClientAddressResolver.ForwardedHeader.X_FORWARDED_FOR;
 
 	private final Metrics metrics = new Metrics();
 
@@ -223,6 +239,31 @@ public class StreamGuardProperties implements Validator {
 		this.maxStreamsPerClient = maxStreamsPerClient;
 	}
 
+	public List<String> getTrustedProxies() {
+		return this.trustedProxies;
+	}
+
+	public void setTrustedProxies(List<String> trustedProxies) {
+		this.trustedProxies = trustedProxies;
+	}
+
+	public ClientAddressResolver.ForwardedHeader getForwardedHeader() {
+		return this.forwardedHeader;
+	}
+
+	public void setForwardedHeader(ClientAddressResolver.ForwardedHeader forwardedHeader) {
+		this.forwardedHeader = forwardedHeader;
+	}
+
+	/**
+	 * Return the resolver that the trusted proxies and the forwarded header describe.
+	 * @return the resolver
+	 * @throws IllegalArgumentException if an entry of trusted-proxies is no address or block
+	 */
+	public ClientAddressResolver clientAddressResolver() {
+		return new ClientAddressResolver(TrustedProxies.of(this.trustedProxies), this.forwardedHeader);
+	}
+
 	public Metrics getMetrics() {
 		return this.metrics;
 	}
@@ -311,6 +352,15 @@ public class StreamGuardProperties implements Validator {
 		if (properties.getMaxStreamsPerClient() < 0) {
 			checks.reject("max-streams-per-client", properties.getMaxStreamsPerClient(),
 					"must not be negative; use 0 for no limit");
+		}
+		List<String> proxies = properties.getTrustedProxies();
+		for (int i = 0; i < proxies.size(); i++) {
+			try {
+				TrustedProxies.of(List.of(proxies.get(i)));
+			}
+			catch (IllegalArgumentException ex) {
+				checks.reject("trusted-proxies[" + i + "]", proxies.get(i), "is invalid: " + ex.getMessage());
+			}
 		}
 		if (properties.getMaxStreams() < 0) {
 			checks.reject("max-streams", properties.getMaxStreams(), "must not be negative; use 0 for no limit");

@@ -109,6 +109,8 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	private volatile @Nullable StreamWriterPool writerPool;
 
+	private volatile ClientAddressResolver clientAddresses = ClientAddressResolver.direct();
+
 	private final GuardedStream.FinalFrames serverSentEventFrames;
 
 	private final GuardedStream.FinalFrames ndjsonFrames = GuardedStream.FinalFrames.ndjson(false);
@@ -141,6 +143,17 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	 */
 	public void setWriterPool(@Nullable StreamWriterPool writerPool) {
 		this.writerPool = writerPool;
+	}
+
+	/**
+	 * Set how the client a stream counts for is told, for the limits per client and the
+	 * stream's registered address.
+	 * @param clientAddresses the resolver, or {@code null} for
+	 * {@link ClientAddressResolver#direct()} (the connection's own address)
+	 * @since 0.2.0
+	 */
+	public void setClientAddressResolver(@Nullable ClientAddressResolver clientAddresses) {
+		this.clientAddresses = (clientAddresses != null) ? clientAddresses : ClientAddressResolver.direct();
 	}
 
 	@Override
@@ -206,7 +219,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	}
 
 	<T> GuardedStream<T> open(ServerWebExchange exchange, ServerHttpResponse response, MediaType contentType,
-			BodyShape<T> shape, StreamPolicy policy) {
+			BodyShape<T> shape, StreamPolicy policy, @Nullable InetSocketAddress client) {
 		GuardedStream.FinalFrames frames = null;
 		String mediaType;
 		if (MediaType.TEXT_EVENT_STREAM.equalsTypeAndSubtype(contentType)) {
@@ -227,8 +240,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		boolean rotatable = frames == this.serverSentEventFrames
 				|| Boolean.TRUE.equals(exchange.getAttribute(RESUMABLE_ATTRIBUTE));
 		return new GuardedStream<>(UUID.randomUUID().toString(), route(exchange), mediaType,
-				exchange.getRequest().getRemoteAddress(), rotatable ? policy : policy.withLease(null), this.registry,
-				shape, frames,
+				client, rotatable ? policy : policy.withLease(null), this.registry, shape, frames,
 				response.bufferFactory(), channel(response), this.ticker);
 	}
 
@@ -349,14 +361,14 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		private <T> Mono<Void> admitAndWrite(MediaType contentType, BodyShape<T> shape, StreamPolicy policy,
 				Function<GuardedStream<T>, Mono<Void>> write) {
 			String route = route(this.exchange);
-			InetSocketAddress remote = this.exchange.getRequest().getRemoteAddress();
-			Admission admission = admit(route, policy, (remote != null) ? remote.getAddress() : null);
+			InetSocketAddress client = StreamGuardWebFilter.this.clientAddresses.resolve(this.exchange.getRequest());
+			Admission admission = admit(route, policy, (client != null) ? client.getAddress() : null);
 			if (admission instanceof StreamAdmission.Refused refused) {
 				String mediaType = contentType.getType() + "/" + contentType.getSubtype();
 				StreamGuardWebFilter.this.registry.reject(route, mediaType, refused.detail());
 				return refuse(refused);
 			}
-			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape, policy);
+			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape, policy, client);
 			stream.admitted((StreamAdmission.Admitted) admission);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
 			ProxyHeaders.addTo(getHeaders(), contentType);

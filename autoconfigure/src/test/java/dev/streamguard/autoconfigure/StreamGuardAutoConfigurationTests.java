@@ -1,11 +1,14 @@
 package dev.streamguard.autoconfigure;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 
 import dev.streamguard.stream.StreamEndLogger;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.web.ClientAddressResolver;
 import dev.streamguard.web.StreamGuardWebFilter;
 import dev.streamguard.web.StreamPolicyResolver;
 import org.junit.jupiter.api.Test;
@@ -17,6 +20,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.server.PathContainer;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.web.server.WebFilter;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,6 +104,31 @@ class StreamGuardAutoConfigurationTests {
 				assertThat(policies.resolve(PathContainer.parsePath("/short/a")).lease())
 					.isEqualTo(Duration.ofSeconds(30));
 				assertThat(policies.resolve(PathContainer.parsePath("/export/a")).lease()).isNull();
+			});
+	}
+
+	@Test
+	void badTrustedProxyFailsStartupNamingPropertyAndValue() {
+		this.contextRunner.withPropertyValues("streamguard.trusted-proxies=10.0.0.0/8, 10.0.0.0/33")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("streamguard.trusted-proxies[1] (10.0.0.0/33) is invalid: '10.0.0.0/33' has an "
+						+ "invalid prefix length '33'; it must be from 0 to 32 for an IPv4 block"));
+	}
+
+	@Test
+	void trustedProxiesConfigureTheClientAddressResolver() {
+		this.contextRunner
+			.withPropertyValues("streamguard.trusted-proxies=127.0.0.1", "streamguard.forwarded-header=forwarded")
+			.run((context) -> {
+				ClientAddressResolver resolver = context.getBean(ClientAddressResolver.class);
+				InetSocketAddress proxy = new InetSocketAddress(InetAddress.getLoopbackAddress(), 1234);
+				assertThat(resolver.resolve(MockServerHttpRequest.get("/")
+					.remoteAddress(proxy)
+					.header("Forwarded", "for=203.0.113.7")
+					.header("X-Forwarded-For", "192.0.2.1")
+					.build())).isEqualTo(new InetSocketAddress(InetAddress.getByName("203.0.113.7"), 0));
 			});
 	}
 

@@ -25,12 +25,24 @@ public final class RawHttp implements AutoCloseable {
 	 * Open a connection with a small receive buffer and send a GET request.
 	 */
 	public static RawHttp get(int port, String path, int receiveBuffer) throws IOException {
+		return get(port, path, receiveBuffer, new String[0]);
+	}
+
+	/**
+	 * Open a connection with a small receive buffer and send a GET request with extra header
+	 * lines ({@code "Name: value"}).
+	 */
+	public static RawHttp get(int port, String path, int receiveBuffer, String... headers) throws IOException {
 		Socket socket = new Socket();
 		socket.setReceiveBufferSize(receiveBuffer);
 		socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
 		socket.setSoTimeout(10_000);
-		String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n";
-		socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+		StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n");
+		for (String header : headers) {
+			request.append(header).append("\r\n");
+		}
+		request.append("\r\n");
+		socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.US_ASCII));
 		socket.getOutputStream().flush();
 		return new RawHttp(socket);
 	}

@@ -60,6 +60,7 @@ class ApplicationConfigTests {
 		assertThat(binder.bind("streamguard.drain.timeout", Duration.class).get()).hasSeconds(20);
 		assertThat(binder.bind("streamguard.routes", Bindable.mapOf(String.class, RouteOverrides.class)).isBound())
 			.isFalse();
+		assertThat(binder.bind("streamguard.trusted-proxies", Bindable.listOf(String.class)).isBound()).isFalse();
 	}
 
 	@Test
@@ -79,6 +80,8 @@ class ApplicationConfigTests {
 		assertThat(binder.bind("streamguard.transport.keepalive.interval", Duration.class).get()).hasSeconds(5);
 		assertThat(binder.bind("streamguard.transport.keepalive.count", Integer.class).get()).isEqualTo(4);
 		assertThat(binder.bind("streamguard.drain.timeout", Duration.class).get()).hasSeconds(45);
+		assertThat(binder.bind("streamguard.trusted-proxies", Bindable.listOf(String.class)).get())
+			.containsExactly("10.244.0.0/16", "fd00:10:244::/56");
 		assertThat(binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class).get()).hasSeconds(50);
 	}
 

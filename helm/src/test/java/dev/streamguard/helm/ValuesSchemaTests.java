@@ -69,6 +69,12 @@ class ValuesSchemaTests {
 	}
 
 	@Test
+	void trustedProxyThatIsAHostNameIsRejected() {
+		assertThat(ChartRendering.withDefaults().set("streamguard.trusted-proxies[0]", "ingress.example.com")
+			.renderFailure()).contains("/streamguard/trusted-proxies/0");
+	}
+
+	@Test
 	void misspelledStreamGuardPropertyIsRejected() {
 		assertThat(ChartRendering.withDefaults().set("streamguard.stall-timout", "5s").renderFailure())
 			.contains("/streamguard")
