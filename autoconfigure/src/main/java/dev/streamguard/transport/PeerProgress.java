@@ -156,15 +156,6 @@ public final class PeerProgress extends ChannelDuplexHandler {
 		return this.timedOut;
 	}
 
-	/**
-	 * Whether the kernel's user timeout was lifted from this connection in favour of the
-	 * progress bound.
-	 * @return {@code true} once lifted
-	 */
-	public boolean userTimeoutLifted() {
-		return this.lifted;
-	}
-
 	@Override
 	public void handlerAdded(ChannelHandlerContext ctx) {
 		this.context = ctx;
