@@ -1,16 +1,10 @@
 package dev.streamguard.web;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Function;
@@ -27,36 +21,38 @@ import dev.streamguard.transport.PeerFailures;
 import dev.streamguard.transport.PeerProgress;
 import dev.streamguard.transport.TcpInfo;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.EventLoop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
-import reactor.core.publisher.SignalType;
-import reactor.core.scheduler.Schedulers;
+import reactor.util.concurrent.Queues;
 import reactor.util.context.Context;
 import reactor.util.context.ContextView;
 
 import org.springframework.core.io.buffer.DataBufferFactory;
 
 /**
- * One guarded stream: the {@link LiveStream} record and the operator between the body
- * publisher and the transport. It maps Reactive Streams demand onto brpc's write/wait model:
- * the upstream gets demand for one element at a time, and only while the connection's write
- * window (Netty's write-buffer water marks) has room. It runs the stream's timers on the
- * connection's event loop and ends the stream exactly once, with exactly one reason,
- * cancelling the upstream at most once.
+ * One guarded stream: the operator between the body publisher and the transport, and the
+ * stream's termination. It maps Reactive Streams demand onto brpc's write/wait model: the
+ * upstream gets demand for one element at a time, and only while the connection's write window
+ * (Netty's write-buffer water marks) has room.
+ * <p>
+ * Its state changes on the connection's event loop only, in a work-in-progress drain loop (the
+ * way Reactor Netty's {@code MonoSendMany} keeps its own): signals from other threads (the
+ * source's producer, the drain, an operator, the Actuator) are recorded and handed to the event
+ * loop, and no monitor is held while the loop calls the transport or the source. The one
+ * decision taken where a signal arrives is the claim of the termination reason, a single
+ * compare-and-set, so the stream ends exactly once, with exactly one reason, cancelling its
+ * upstream at most once. A stream without a connection drains on whichever thread signals,
+ * one thread at a time.
  */
-final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscription, StreamTicker.Ticking {
+final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>, Subscription, Runnable {
 
 	private static final Log logger = LogFactory.getLog(GuardedStream.class);
 
@@ -70,46 +66,25 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private static final byte[] EMPTY = new byte[0];
 
-	private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+	@SuppressWarnings("rawtypes")
+	private static final AtomicIntegerFieldUpdater<GuardedStream> WIP = AtomicIntegerFieldUpdater
+		.newUpdater(GuardedStream.class, "wip");
 
-	private static final long MAX_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+	@SuppressWarnings("rawtypes")
+	private static final AtomicLongFieldUpdater<GuardedStream> REQUESTED = AtomicLongFieldUpdater
+		.newUpdater(GuardedStream.class, "requested");
 
 	@SuppressWarnings("rawtypes")
 	private static final AtomicReferenceFieldUpdater<GuardedStream, Subscription> UPSTREAM = AtomicReferenceFieldUpdater
 		.newUpdater(GuardedStream.class, Subscription.class, "upstream");
 
 	@SuppressWarnings("rawtypes")
-	private static final AtomicReferenceFieldUpdater<GuardedStream, TerminationReason> REASON = AtomicReferenceFieldUpdater
-		.newUpdater(GuardedStream.class, TerminationReason.class, "reason");
+	private static final AtomicReferenceFieldUpdater<GuardedStream, CoreSubscriber> ACTUAL = AtomicReferenceFieldUpdater
+		.newUpdater(GuardedStream.class, CoreSubscriber.class, "actual");
 
 	@SuppressWarnings("rawtypes")
 	private static final AtomicReferenceFieldUpdater<GuardedStream, StreamAdmission.Admitted> ADMISSION = AtomicReferenceFieldUpdater
 		.newUpdater(GuardedStream.class, StreamAdmission.Admitted.class, "admission");
-
-	@SuppressWarnings("rawtypes")
-	private static final AtomicLongFieldUpdater<GuardedStream> BYTES = AtomicLongFieldUpdater
-		.newUpdater(GuardedStream.class, "bytes");
-
-	@SuppressWarnings("rawtypes")
-	private static final AtomicLongFieldUpdater<GuardedStream> WINDOW_FULL = AtomicLongFieldUpdater
-		.newUpdater(GuardedStream.class, "windowFull");
-
-	/** The water marks of the last stream that started, shared by streams of the same window. */
-	private static volatile @Nullable WriteBufferWaterMark lastWaterMark;
-
-	private final String id;
-
-	private final String route;
-
-	private final String mediaType;
-
-	private final @Nullable InetSocketAddress remoteAddress;
-
-	private final StreamPolicy policy;
-
-	// Drawn per stream from the last tenth of the policy's lease, so that streams opened together
-	// (after a deploy, a drain) do not all come back at the same instant; 0 for none.
-	private final long leaseNanos;
 
 	private final StreamRegistry registry;
 
@@ -119,103 +94,90 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 	private final DataBufferFactory bufferFactory;
 
-	private final @Nullable Channel channel;
-
 	private final @Nullable ChannelWatcher watcher;
-
-	// The kernel's view of the connection, where the transport offers TCP_INFO.
-	private final @Nullable PeerProgress progress;
-
-	private volatile long bytes;
-
-	private volatile long startedAtMillis = System.currentTimeMillis();
-
-	private volatile long startNanos = System.nanoTime();
-
-	private volatile long endNanos;
-
-	private volatile @Nullable Subscription upstream;
-
-	private volatile @Nullable TerminationReason reason;
-
-	private volatile @Nullable Throwable transportFailure;
 
 	private final StreamTicker ticker;
 
-	// The ticker of a stream without a connection: a task of its own.
-	private volatile @Nullable Disposable tickElsewhere;
+	// Elements the upstream delivered and the transport has not taken yet: at most
+	// PARK_CAPACITY + 1, because the upstream is asked for one at a time.
+	private final Queue<T> arrived = Queues.<T>unboundedMultiproducer().get();
 
-	private @Nullable CoreSubscriber<? super T> actual;
+	// Signals recorded from any thread, for the drain loop.
 
-	// Guarded by "this": downstream signals and demand bookkeeping.
-	private long demand;
+	private volatile int wip;
 
-	private boolean upstreamPending;
+	private volatile long requested;
 
-	// Whether the empty element that commits the response was handed over.
-	private boolean committed;
+	private volatile @Nullable CoreSubscriber<? super T> actual;
 
-	// Allocated on first use: most streams never park an element.
-	private @Nullable ArrayDeque<T> parked;
+	private volatile @Nullable Subscription upstream;
 
-	private boolean completeAfterParked;
+	// Whether the stream is set up, so that signals drain.
+	private volatile boolean begun;
 
-	private volatile boolean upstreamCompleted;
+	// Whether the source's subscription returned, so that the response may be committed.
+	private volatile boolean commitWanted;
+
+	private volatile boolean upstreamDone;
+
+	private volatile @Nullable Throwable upstreamError;
+
+	private volatile boolean cancelled;
+
+	private volatile @Nullable Throwable transportFailure;
+
+	private volatile boolean transportFailed;
+
+	private volatile boolean heartbeatDue;
+
+	// Written by the winner of the reason's claim, before it signals.
+	private volatile @Nullable Origin endOrigin;
 
 	private volatile boolean awaitWritten;
 
 	private volatile StreamAdmission.@Nullable Admitted admission;
 
+	private volatile StreamAdmission.@Nullable Admitted firstElementListener;
+
 	// Set before the body is subscribed.
 	private @Nullable StreamWriterPool writers;
 
-	private volatile StreamAdmission.@Nullable Admitted firstElementListener;
+	// Written by the drain loop, read by the timers and the view.
 
-	private volatile boolean started;
+	private volatile long asked;
+
+	private volatile long lastEmitNanos = System.nanoTime();
+
+	private volatile long lastDemandNanos = System.nanoTime();
+
+	// Confined to the drain loop.
+
+	private long demand;
+
+	private long taken;
+
+	private boolean committed;
+
+	private boolean upstreamEndSeen;
+
+	private boolean transportEndSeen;
+
+	private boolean ended;
 
 	private boolean downstreamDone;
 
-	private volatile boolean downstreamCancelled;
-
-	private volatile long elements;
-
-	private volatile long lastEmitNanos;
-
-	private volatile long lastDemandNanos;
-
-	// Confined to the ticker.
-	private long lastFlushed;
-
-	private volatile long lastProgressNanos;
-
-	private volatile @Nullable TcpInfo lastTcpInfo;
-
-	private volatile long windowFull;
-
-	// Send-rate sample, written by the ticker.
-	private long rateSampleNanos;
-
-	private long rateSampleBytes;
-
-	private volatile long sendRate;
+	private byte @Nullable [] finalFrame;
 
 	GuardedStream(String id, String route, String mediaType, @Nullable InetSocketAddress remoteAddress,
 			StreamPolicy policy, StreamRegistry registry, BodyShape<T> shape, @Nullable FinalFrames frames,
 			DataBufferFactory bufferFactory, @Nullable Channel channel, StreamTicker ticker) {
-		this.id = id;
-		this.route = route;
-		this.mediaType = mediaType;
-		this.remoteAddress = remoteAddress;
-		this.policy = policy;
-		this.leaseNanos = leaseNanos(policy.lease());
+		super(id, route, mediaType, remoteAddress, policy, channel, shape.framed() && frames != null);
 		this.registry = registry;
 		this.shape = shape;
 		this.frames = shape.framed() ? frames : null;
 		this.bufferFactory = bufferFactory;
-		this.channel = channel;
 		this.ticker = ticker;
 		this.watcher = (channel != null) ? ChannelWatcher.install(channel) : null;
-		this.progress = (channel != null) ? PeerProgress.of(channel) : null;
 	}
 
 	/**
@@ -233,118 +195,57 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	}
 
 	private void start(Publisher<? extends T> source, CoreSubscriber<? super T> actual) {
-		synchronized (this) {
-			if (this.actual != null) {
-				Operators.error(actual, new IllegalStateException("Stream " + this.id + " allows one subscriber"));
+		if (!ACTUAL.compareAndSet(this, null, actual)) {
+			Operators.error(actual, new IllegalStateException("Stream " + id() + " allows one subscriber"));
+			return;
+		}
+		EventLoop loop = eventLoop();
+		if (loop != null && !loop.inEventLoop()) {
+			try {
+				loop.execute(() -> begin(source, actual));
 				return;
 			}
-			this.actual = actual;
+			catch (RejectedExecutionException ex) {
+				// The event loop is shutting down, and with it the connection: begin here.
+			}
 		}
+		begin(source, actual);
+	}
+
+	private void begin(Publisher<? extends T> source, CoreSubscriber<? super T> actual) {
 		long now = System.nanoTime();
 		this.startedAtMillis = System.currentTimeMillis();
 		this.startNanos = now;
-		this.started = true;
 		this.lastEmitNanos = now;
-		this.lastProgressNanos = now;
+		this.lastDemandNanos = now;
 		Channel channel = this.channel;
 		if (channel != null) {
-			channel.config().setWriteBufferWaterMark(waterMark(this.policy));
+			channel.config().setWriteBufferWaterMark(WaterMarks.of(policy()));
 			Objects.requireNonNull(this.watcher).attach(this);
 		}
 		this.registry.register(this);
 		if (logger.isDebugEnabled()) {
-			logger.debug(logPrefix() + "Stream started on " + this.route + " (" + this.mediaType + ")");
+			logger.debug(logPrefix() + "Stream started on " + route() + " (" + mediaType() + ")");
 		}
 		actual.onSubscribe(this);
-		startTicker();
+		this.timers.start(this.ticker, now);
+		this.begun = true;
 		if (channel != null && !channel.isActive()) {
 			onConnectionClosed();
 		}
 		source.subscribe(this);
-		commitAtOnce();
+		// Headers now rather than with the first element: WebFlux commits a response when its
+		// body's first element arrives, so a quiet stream would otherwise leave an EventSource
+		// unopened and a proxy waiting for headers until it times out. A source that fails at
+		// once (refused at subscription) still fails before the commit, so that its error can
+		// become a proper response.
+		this.commitWanted = true;
+		signal();
 	}
 
-	/**
-	 * Send the response's headers now rather than with the first element: WebFlux commits a
-	 * response when its body's first element arrives, so a quiet stream would otherwise leave
-	 * an {@code EventSource} unopened and a proxy waiting for headers until it times out. An
-	 * empty buffer commits without writing a byte of the body. A source that fails at once
-	 * (refused at subscription) still fails before the commit, so its error can become a
-	 * proper response.
-	 */
-	private void commitAtOnce() {
-		synchronized (this) {
-			if (this.reason == null) {
-				commit();
-			}
-		}
-	}
-
-	/**
-	 * Hand the empty commit element over first, before any element of the source: WebFlux
-	 * holds the first element while it commits, and releases a held buffer if the exchange
-	 * ends meanwhile, but not a held group of buffers (SSE, NDJSON), which would leak.
-	 */
-	// Guarded by "this".
-	private void commit() {
-		if (!this.committed) {
-			this.committed = emitOwn(EMPTY);
-		}
-	}
-
-	private static long leaseNanos(@Nullable Duration lease) {
-		if (lease == null) {
-			return 0;
-		}
-		long full = lease.toNanos();
-		return full - ThreadLocalRandom.current().nextLong(full / 10 + 1);
-	}
-
-	private static WriteBufferWaterMark waterMark(StreamPolicy policy) {
-		int low = (int) policy.windowLow().toBytes();
-		int high = (int) policy.windowHigh().toBytes();
-		WriteBufferWaterMark last = lastWaterMark;
-		if (last == null || last.low() != low || last.high() != high) {
-			last = new WriteBufferWaterMark(low, high);
-			lastWaterMark = last;
-		}
-		return last;
-	}
-
-	private void startTicker() {
-		long shortest = Long.MAX_VALUE;
-		for (Duration limit : new Duration[] { this.policy.stallTimeout(), this.policy.idleTimeout(),
-				this.policy.firstElementTimeout(), this.policy.maxDuration(), this.policy.lease(),
-				(this.frames != null) ? this.policy.heartbeatInterval() : null }) {
-			if (limit != null) {
-				shortest = Math.min(shortest, limit.toNanos());
-			}
-		}
+	private @Nullable EventLoop eventLoop() {
 		Channel channel = this.channel;
-		if (shortest == Long.MAX_VALUE && channel == null) {
-			return;
-		}
-		// With a connection the ticker always runs: it watches progress and the kernel's view
-		// of a blocked connection, which name the reason when the connection goes away.
-		long period = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, shortest / 10));
-		if (channel != null) {
-			// Leaves the event loop's shared ticker at the first tick after the stream ended.
-			this.ticker.register(channel.eventLoop(), period, this);
-			return;
-		}
-		this.tickElsewhere = Schedulers.parallel()
-			.schedulePeriodically(this::tick, period, period, TimeUnit.NANOSECONDS);
-		if (this.reason != null) {
-			// Ended while the ticker was being started.
-			stopTicker();
-		}
-	}
-
-	private void stopTicker() {
-		Disposable elsewhere = this.tickElsewhere;
-		if (elsewhere != null) {
-			elsewhere.dispose();
-		}
+		return (channel != null) ? channel.eventLoop() : null;
 	}
 
 	// Upstream side
@@ -374,98 +275,35 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	@Override
 	public void onSubscribe(Subscription s) {
 		if (Operators.setOnce(UPSTREAM, this, s)) {
-			requestMore();
+			signal();
 		}
 	}
 
 	@Override
 	public void onNext(T element) {
-		boolean first;
-		synchronized (this) {
-			this.upstreamPending = false;
-			if (this.reason != null || this.downstreamDone || this.downstreamCancelled) {
-				this.shape.discard(element);
-				return;
-			}
-			first = this.elements++ == 0;
-			commit();
-			if (this.demand > 0 && parkedCount() == 0) {
-				deliver(element);
-			}
-			else {
-				park(element);
-			}
+		TerminationReason reason = reason();
+		if (this.cancelled || (reason != null && reason != TerminationReason.COMPLETED)) {
+			// The transport has let go: release here, nothing will take the element.
+			this.shape.discard(element);
+			return;
 		}
-		if (first) {
-			firstElement();
-		}
-		requestMore();
-	}
-
-	// Guarded by "this".
-	private int parkedCount() {
-		ArrayDeque<T> parked = this.parked;
-		return (parked != null) ? parked.size() : 0;
-	}
-
-	// Guarded by "this".
-	private void park(T element) {
-		ArrayDeque<T> parked = this.parked;
-		if (parked == null) {
-			parked = new ArrayDeque<>(PARK_CAPACITY);
-			this.parked = parked;
-		}
-		parked.add(element);
-	}
-
-	private void deliver(T element) {
-		this.demand--;
-		this.lastEmitNanos = System.nanoTime();
-		Objects.requireNonNull(this.actual).onNext(this.shape.counted(element, this));
+		this.arrived.offer(element);
+		// The upstream signals serially: a single writer.
+		this.elements = this.elements + 1;
+		signal();
 	}
 
 	@Override
 	public void onError(Throwable ex) {
-		// A source that cannot be served now (no writer thread) refuses rather than fails.
-		TerminationReason reason = (ex instanceof StreamRejectedException) ? TerminationReason.REJECTED
-				: TerminationReason.UPSTREAM_ERROR;
-		if (end(reason, Origin.UPSTREAM)) {
-			if (logger.isDebugEnabled()) {
-				logger.debug(logPrefix() + "Upstream failed", ex);
-			}
-			synchronized (this) {
-				if (!this.downstreamDone) {
-					this.downstreamDone = true;
-					Objects.requireNonNull(this.actual).onError(ex);
-				}
-			}
-		}
-		else {
-			Operators.onErrorDropped(ex, currentContext());
-		}
+		this.upstreamError = ex;
+		this.upstreamDone = true;
+		signal();
 	}
 
 	@Override
 	public void onComplete() {
-		synchronized (this) {
-			if (this.reason != null || this.downstreamDone) {
-				return;
-			}
-			this.upstreamCompleted = true;
-		}
-		if (!this.awaitWritten) {
-			end(TerminationReason.COMPLETED, Origin.UPSTREAM);
-		}
-		// Otherwise the stream is COMPLETED once the transport has written everything
-		// (onWritten), and ends for the connection's reason if it goes away before.
-		synchronized (this) {
-			if (parkedCount() > 0) {
-				// Completes once the parked elements are delivered.
-				this.completeAfterParked = true;
-				return;
-			}
-		}
-		completeDownstream();
+		this.upstreamDone = true;
+		signal();
 	}
 
 	// Downstream side
@@ -473,68 +311,52 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	@Override
 	public void request(long n) {
 		if (Operators.validate(n)) {
-			synchronized (this) {
-				this.demand = Operators.addCap(this.demand, n);
-				ArrayDeque<T> parked = this.parked;
-				while (parked != null && this.demand > 0 && !parked.isEmpty() && !this.downstreamDone) {
-					deliver(parked.poll());
-				}
-				if (this.completeAfterParked && parkedCount() == 0 && !this.downstreamDone) {
-					this.downstreamDone = true;
-					Objects.requireNonNull(this.actual).onComplete();
-				}
-			}
-			requestMore();
+			Operators.addCap(REQUESTED, this, n);
+			signal();
 		}
 	}
 
 	@Override
 	public void cancel() {
-		// Leak fix: the stream ends on the event loop a moment later; an element that arrives
-		// meanwhile must be released here, not handed to a transport that has let go.
-		this.downstreamCancelled = true;
-		if (this.reason == null) {
-			endForConnection();
-		}
+		this.cancelled = true;
+		signal();
 	}
 
-	/**
-	 * End the stream because the transport gave up on it. The transport may be cancelling
-	 * because a write failed, and the failure arrives right after the cancel, so the reason is
-	 * decided on the event loop.
-	 */
-	private void endForConnection() {
-		Channel channel = this.channel;
-		if (channel != null) {
-			try {
-				channel.eventLoop().execute(() -> end(classifyConnectionEnd(), Origin.DOWNSTREAM));
-				return;
-			}
-			catch (RejectedExecutionException ex) {
-				// Event loop shutting down: decide now.
-			}
-		}
-		end(classifyConnectionEnd(), Origin.DOWNSTREAM);
-	}
-
-	// Transport signals
+	// Transport signals, on the connection's event loop
 
 	void onWritabilityChanged() {
 		Channel channel = this.channel;
 		if (channel != null && !channel.isWritable()) {
-			WINDOW_FULL.incrementAndGet(this);
+			this.windowFull = this.windowFull + 1;
 		}
-		requestMore();
+		signal();
 	}
 
 	void onConnectionClosed() {
 		end(classifyConnectionEnd(), Origin.CONNECTION);
 	}
 
+	void onTransportFailure(Throwable failure) {
+		this.transportFailure = failure;
+		this.transportFailed = true;
+		signal();
+	}
+
+	void onWritten() {
+		if (this.upstreamDone && this.upstreamError == null) {
+			end(TerminationReason.COMPLETED, Origin.UPSTREAM);
+		}
+	}
+
+	@Override
+	void heartbeatDue() {
+		this.heartbeatDue = true;
+		signal();
+	}
+
 	/**
-	 * Track the transport's write of this stream's body: the stream is COMPLETED only once
-	 * everything was written, and a failed write ends it for the connection's reason. The
-	 * response counts as open in the registry until the exchange has written its last bytes.
+	 * Track the transport's write of this stream's body, as {@link WriteTracker} describes; a
+	 * refused source fails the write.
 	 * @param write the transport's write
 	 * @param exchangeDone what completes once the exchange has written its last bytes (the
 	 * terminating chunk comes after the body), asked for when the body is written; it may
@@ -561,7 +383,8 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 			@Override
 			public void subscribe(CoreSubscriber<? super Void> actual) {
-				released.subscribe(new WriteTracker(actual, exchangeDone, onRejected));
+				released.subscribe(new WriteTracker(GuardedStream.this, GuardedStream.this.registry, actual,
+						exchangeDone, onRejected));
 			}
 
 		};
@@ -574,6 +397,13 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	void admitted(StreamAdmission.Admitted admitted) {
 		this.admission = admitted;
 		this.firstElementListener = admitted;
+	}
+
+	void releaseIfNeverStarted() {
+		if (this.actual == null) {
+			// The body was never subscribed: nothing else will release what was admitted.
+			release();
+		}
 	}
 
 	private void release() {
@@ -601,21 +431,37 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		}
 	}
 
-	private void onWritten() {
-		if (this.upstreamCompleted) {
-			end(TerminationReason.COMPLETED, Origin.UPSTREAM);
-		}
+	// Read by the timers
+
+	@Override
+	boolean waitingForUpstream() {
+		return !this.upstreamDone && this.asked > this.elements;
 	}
 
-	void onTransportFailure(Throwable failure) {
-		this.transportFailure = failure;
-		if (this.reason == null) {
-			endForConnection();
-		}
+	@Override
+	long lastEmitNanos() {
+		return this.lastEmitNanos;
 	}
 
-	void addBytes(long count) {
-		BYTES.addAndGet(this, count);
+	@Override
+	long lastDemandNanos() {
+		return this.lastDemandNanos;
+	}
+
+	// Termination
+
+	@Override
+	public boolean end(TerminationReason reason) {
+		return end(Objects.requireNonNull(reason, "reason"), Origin.GUARD);
+	}
+
+	private boolean end(TerminationReason reason, Origin origin) {
+		if (!claim(reason)) {
+			return false;
+		}
+		this.endOrigin = origin;
+		signal();
+		return true;
 	}
 
 	private TerminationReason classifyConnectionEnd() {
@@ -623,15 +469,14 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		if (failure == null && this.watcher != null) {
 			failure = this.watcher.lastFailure();
 		}
+		TcpInfo info = this.timers.lastTcpInfo();
 		if (logger.isDebugEnabled()) {
-			logger.debug(logPrefix() + "Connection ended, last transport failure: " + failure + ", TCP_INFO: "
-					+ this.lastTcpInfo);
+			logger.debug(logPrefix() + "Connection ended, last transport failure: " + failure + ", TCP_INFO: " + info);
 		}
 		PeerProgress progress = this.progress;
 		if (progress != null && progress.timedOut() != null) {
 			return TerminationReason.PEER_UNRESPONSIVE;
 		}
-		TcpInfo info = this.lastTcpInfo;
 		if (PeerFailures.isPeerUnresponsive(failure)) {
 			// The kernel's user timeout also ends a live peer's connection whose window stayed
 			// closed: that peer stalled the stream rather than vanished.
@@ -644,181 +489,180 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 				: TerminationReason.CLIENT_CLOSED;
 	}
 
-	private void requestMore() {
-		Subscription s;
-		synchronized (this) {
-			s = this.upstream;
-			if (s == null || this.reason != null || this.upstreamPending || parkedCount() >= PARK_CAPACITY
-					|| !windowHasRoom()) {
-				return;
-			}
-			this.upstreamPending = true;
-			this.lastDemandNanos = System.nanoTime();
-		}
-		s.request(1);
-	}
-
-	private boolean windowHasRoom() {
-		Channel channel = this.channel;
-		return channel == null || channel.isWritable();
-	}
-
-	// Timers, on the connection's event loop
+	// The drain loop
 
 	/**
-	 * Check the stream's timers, on the connection's event loop.
-	 * @return whether the stream is still live
+	 * Have the drain loop see what was recorded: at once on the event loop, else handed to it.
 	 */
-	@Override
-	public boolean tick() {
-		if (this.reason != null) {
-			return false;
+	private void signal() {
+		if (!this.begun || WIP.getAndIncrement(this) != 0) {
+			// Before the stream is set up its start drains; later, the loop that runs sees it.
+			return;
 		}
-		long now = System.nanoTime();
-		sampleRate(now);
-		StreamPolicy policy = this.policy;
-		if (expired(policy.maxDuration(), now - this.startNanos)) {
-			end(TerminationReason.MAX_DURATION);
-			return false;
-		}
-		if (this.leaseNanos > 0 && now - this.startNanos >= this.leaseNanos) {
-			end(TerminationReason.LEASE_EXPIRED);
-			return false;
-		}
-		boolean first = this.elements == 0;
-		if (first && expired(policy.firstElementTimeout(), now - this.startNanos)) {
-			end(TerminationReason.FIRST_ELEMENT_TIMEOUT);
-			return false;
-		}
-		if ((!first || policy.firstElementTimeout() == null) && waitingForUpstream()
-				&& expired(policy.idleTimeout(), now - this.lastDemandNanos)) {
-			end(TerminationReason.IDLE_TIMEOUT);
-			return false;
-		}
-		if (stalled(now)) {
-			TcpInfo info = this.lastTcpInfo;
-			end((info != null && info.peerSilent()) ? TerminationReason.PEER_UNRESPONSIVE : TerminationReason.STALLED);
-			return false;
-		}
-		FinalFrames frames = this.frames;
-		if (frames != null && expired(policy.heartbeatInterval(), now - this.lastEmitNanos)) {
-			byte[] heartbeat = frames.heartbeat();
-			if (heartbeat != null) {
-				emitOwn(heartbeat);
-			}
-		}
-		return true;
-	}
-
-	private void sampleRate(long now) {
-		long elapsed = now - this.rateSampleNanos;
-		if (elapsed >= TimeUnit.SECONDS.toNanos(1)) {
-			long flushed = this.bytes - pendingBytes();
-			this.sendRate = (this.rateSampleNanos == 0) ? 0
-					: (flushed - this.rateSampleBytes) * TimeUnit.SECONDS.toNanos(1) / elapsed;
-			this.rateSampleNanos = now;
-			this.rateSampleBytes = flushed;
-		}
-	}
-
-	private static boolean expired(@Nullable Duration limit, long elapsedNanos) {
-		return limit != null && elapsedNanos >= limit.toNanos();
-	}
-
-	private synchronized boolean waitingForUpstream() {
-		return this.upstreamPending;
-	}
-
-	private boolean stalled(long now) {
-		Channel channel = this.channel;
-		if (channel == null) {
-			return false;
-		}
-		PeerProgress progress = this.progress;
-		if (progress != null) {
-			// Progress is what the peer acknowledged, wherever the bytes waited: bytes that
-			// leave the process only fill the kernel's send buffer, which a slow reader takes
-			// minutes to drain and a non-reader never does.
-			if (channel.isWritable() && !progress.holding()) {
-				this.lastProgressNanos = now;
-				this.lastTcpInfo = null;
-				return false;
-			}
-			this.lastProgressNanos = Math.max(this.lastProgressNanos, progress.lastProgressNanos());
-			this.lastTcpInfo = progress.lastSample();
-			return expired(this.policy.stallTimeout(), now - this.lastProgressNanos);
-		}
-		long flushed = this.bytes - pendingBytes();
-		if (flushed != this.lastFlushed || channel.isWritable()) {
-			this.lastFlushed = flushed;
-			this.lastProgressNanos = now;
-			this.lastTcpInfo = null;
-			return false;
-		}
-		// Blocked: keep the kernel's view, to tell a silent peer from one that stopped reading.
-		this.lastTcpInfo = TcpInfo.read(channel).orElse(null);
-		return expired(this.policy.stallTimeout(), now - this.lastProgressNanos);
-	}
-
-	private synchronized boolean emitOwn(byte[] frame) {
-		if (this.downstreamDone || this.actual == null) {
-			return false;
-		}
-		if (this.demand <= 0) {
-			return false;
-		}
-		this.demand--;
-		this.lastEmitNanos = System.nanoTime();
-		BYTES.addAndGet(this, frame.length);
-		this.actual.onNext(this.shape.of(this.bufferFactory.wrap(frame)));
-		return true;
-	}
-
-	private synchronized void discardParked() {
-		if (this.reason != TerminationReason.COMPLETED) {
-			ArrayDeque<T> parked = this.parked;
-			for (T element; parked != null && (element = parked.poll()) != null;) {
-				this.shape.discard(element);
-			}
-		}
-	}
-
-	private void completeDownstream() {
-		synchronized (this) {
-			if (this.downstreamDone || this.actual == null) {
+		EventLoop loop = eventLoop();
+		if (loop != null && !loop.inEventLoop()) {
+			try {
+				loop.execute(this);
 				return;
 			}
-			this.downstreamDone = true;
-			this.actual.onComplete();
+			catch (RejectedExecutionException ex) {
+				// The event loop is shutting down: drain here, as a stream without one would.
+			}
 		}
+		drain();
 	}
-
-	// Termination
 
 	@Override
-	public boolean end(TerminationReason reason) {
-		return end(Objects.requireNonNull(reason, "reason"), Origin.GUARD);
+	public void run() {
+		drain();
 	}
 
-	private boolean end(TerminationReason reason, Origin origin) {
-		if (!REASON.compareAndSet(this, null, reason)) {
-			return false;
+	private void drain() {
+		int missed = 1;
+		for (;;) {
+			drainOnce(Objects.requireNonNull(this.actual));
+			missed = WIP.addAndGet(this, -missed);
+			if (missed == 0) {
+				return;
+			}
 		}
-		this.endNanos = System.nanoTime();
-		stopTicker();
-		if (origin != Origin.UPSTREAM && !this.upstreamCompleted) {
+	}
+
+	private void drainOnce(CoreSubscriber<? super T> actual) {
+		this.demand = Operators.addCap(this.demand, REQUESTED.getAndSet(this, 0));
+		TerminationReason reason = reason();
+		if (!this.downstreamDone && !this.cancelled && (reason == null || reason == TerminationReason.COMPLETED)) {
+			emit(actual);
+		}
+		else {
+			discardArrived();
+		}
+		decideEnd();
+		reason = reason();
+		Origin origin = this.endOrigin;
+		if (reason != null && origin != null && !this.ended) {
+			this.ended = true;
+			applyEnd(actual, reason, origin);
+		}
+		finishDownstream(actual);
+		requestMore();
+	}
+
+	/**
+	 * Hand the transport what it asked for: the empty element that commits the response
+	 * first, before any element of the source (WebFlux holds the first element while it
+	 * commits, and releases a held buffer if the exchange ends meanwhile, but not a held group
+	 * of buffers, which would leak), then the source's elements, then a heartbeat if one is due
+	 * and nothing else is to be written.
+	 */
+	private void emit(CoreSubscriber<? super T> actual) {
+		if (!this.committed) {
+			boolean wanted = !this.arrived.isEmpty() || (this.commitWanted && !this.upstreamDone);
+			if (!wanted || this.demand == 0) {
+				return;
+			}
+			this.committed = true;
+			emitOwn(actual, EMPTY);
+		}
+		if (this.elements > 0) {
+			firstElement();
+		}
+		T element;
+		while (this.demand > 0 && !this.cancelled && (element = this.arrived.poll()) != null) {
+			this.taken++;
+			this.demand--;
+			this.lastEmitNanos = System.nanoTime();
+			actual.onNext(this.shape.counted(element, this));
+		}
+		if (this.heartbeatDue) {
+			this.heartbeatDue = false;
+			FinalFrames frames = this.frames;
+			byte[] heartbeat = (frames != null) ? frames.heartbeat() : null;
+			if (heartbeat != null && this.demand > 0 && this.arrived.isEmpty() && !this.upstreamDone) {
+				emitOwn(actual, heartbeat);
+			}
+		}
+	}
+
+	private void emitOwn(CoreSubscriber<? super T> actual, byte[] frame) {
+		this.demand--;
+		this.lastEmitNanos = System.nanoTime();
+		addBytes(frame.length);
+		actual.onNext(this.shape.of(this.bufferFactory.wrap(frame)));
+	}
+
+	private void discardArrived() {
+		for (T element; (element = this.arrived.poll()) != null;) {
+			this.taken++;
+			this.shape.discard(element);
+		}
+	}
+
+	/** Turn what the upstream and the transport told into the stream's reason. */
+	private void decideEnd() {
+		if (this.upstreamDone && !this.upstreamEndSeen) {
+			this.upstreamEndSeen = true;
+			Throwable error = this.upstreamError;
+			if (error != null) {
+				// A source that cannot be served now (no writer thread) refuses rather than fails.
+				TerminationReason reason = (error instanceof StreamRejectedException) ? TerminationReason.REJECTED
+						: TerminationReason.UPSTREAM_ERROR;
+				if (end(reason, Origin.UPSTREAM)) {
+					if (logger.isDebugEnabled()) {
+						logger.debug(logPrefix() + "Upstream failed", error);
+					}
+				}
+				else {
+					Operators.onErrorDropped(error, currentContext());
+				}
+			}
+			else if (!this.awaitWritten) {
+				end(TerminationReason.COMPLETED, Origin.UPSTREAM);
+			}
+			// Otherwise the stream is COMPLETED once the transport has written everything
+			// (onWritten), and ends for the connection's reason if it goes away before.
+		}
+		if ((this.cancelled || this.transportFailed) && !this.transportEndSeen && reason() == null) {
+			this.transportEndSeen = true;
+			// The transport may be cancelling because a write failed, and the failure reaches the
+			// connection's handlers right after the cancel: decide once both are in.
+			EventLoop loop = eventLoop();
+			if (loop != null) {
+				try {
+					loop.execute(() -> end(classifyConnectionEnd(), Origin.DOWNSTREAM));
+					return;
+				}
+				catch (RejectedExecutionException ex) {
+					// Event loop shutting down: decide now.
+				}
+			}
+			end(classifyConnectionEnd(), Origin.DOWNSTREAM);
+		}
+	}
+
+	private void applyEnd(CoreSubscriber<? super T> actual, TerminationReason reason, Origin origin) {
+		this.timers.stop();
+		if (origin != Origin.UPSTREAM && !this.upstreamDone) {
 			Operators.terminate(UPSTREAM, this);
 		}
-		discardParked();
+		if (reason != TerminationReason.COMPLETED) {
+			discardArrived();
+		}
 		if (this.watcher != null) {
 			this.watcher.detach(this);
 		}
 		release();
 		this.registry.unregister(this, reason);
 		if (origin == Origin.GUARD) {
-			closeOnOwnTerms(reason);
+			closeOnOwnTerms(actual, reason);
 		}
-		return true;
+		else if (origin == Origin.UPSTREAM && !this.downstreamDone) {
+			Throwable error = this.upstreamError;
+			if (error != null) {
+				this.downstreamDone = true;
+				actual.onError(error);
+			}
+		}
 	}
 
 	/**
@@ -826,7 +670,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 	 * still take bytes get a final frame naming the reason and a clean end; anything else is
 	 * cut, so that a client never mistakes a truncated body for a complete one.
 	 */
-	private void closeOnOwnTerms(TerminationReason reason) {
+	private void closeOnOwnTerms(CoreSubscriber<? super T> actual, TerminationReason reason) {
 		Channel channel = this.channel;
 		FinalFrames frames = this.frames;
 		// A shutdown frame is worth queueing behind a full window: the drain waits for it.
@@ -835,256 +679,66 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		byte[] last = (frames != null && reason != TerminationReason.STALLED && connectionUsable)
 				? frames.last(reason) : null;
 		if (last != null) {
-			synchronized (this) {
-				if (!emitOwn(last) && !this.downstreamDone) {
-					// No demand yet (WebFlux asks for more only once the response is committed):
-					// the frame waits for it, and the response completes after it.
-					park(this.shape.of(this.bufferFactory.wrap(last)));
-					this.completeAfterParked = true;
-					return;
-				}
+			if (!this.downstreamDone && !this.cancelled) {
+				// Written as soon as the transport asks (WebFlux asks for more only once the
+				// response is committed); the response completes after it.
+				this.finalFrame = last;
 			}
-			completeDownstream();
 			return;
 		}
 		if (channel != null) {
 			if (logger.isDebugEnabled()) {
-				logger.debug(logPrefix() + "Closing the connection: " + reason + " (active: " + channel.isActive() + ", writable: " + channel.isWritable() + ", pending: " + pendingBytes() + ", frames: " + (frames != null) + ")");
+				logger.debug(logPrefix() + "Closing the connection: " + reason + " (active: " + channel.isActive()
+						+ ", writable: " + channel.isWritable() + ", pending: " + pendingBytes() + ", frames: "
+						+ (frames != null) + ")");
 			}
 			channel.close();
 		}
-		else {
-			synchronized (this) {
-				if (!this.downstreamDone && this.actual != null) {
-					this.downstreamDone = true;
-					this.actual.onError(new StreamEndedException(reason));
-				}
+		else if (!this.downstreamDone) {
+			this.downstreamDone = true;
+			actual.onError(new StreamEndedException(reason));
+		}
+	}
+
+	private void finishDownstream(CoreSubscriber<? super T> actual) {
+		if (this.downstreamDone || this.cancelled) {
+			return;
+		}
+		byte[] last = this.finalFrame;
+		if (last != null) {
+			if (this.demand > 0) {
+				this.finalFrame = null;
+				emitOwn(actual, last);
+				complete(actual);
 			}
+			return;
+		}
+		// A stream the guard ended otherwise was cut, not completed.
+		boolean cut = this.ended && this.endOrigin == Origin.GUARD;
+		if (this.upstreamDone && this.upstreamError == null && this.arrived.isEmpty() && !cut) {
+			complete(actual);
 		}
 	}
 
-	private String logPrefix() {
-		return (this.channel != null) ? "[" + this.channel + "] [" + this.id + "] " : "[" + this.id + "] ";
+	private void complete(CoreSubscriber<? super T> actual) {
+		this.downstreamDone = true;
+		actual.onComplete();
 	}
 
-	// LiveStream
-
-	@Override
-	public String id() {
-		return this.id;
-	}
-
-	@Override
-	public String route() {
-		return this.route;
-	}
-
-	@Override
-	public String mediaType() {
-		return this.mediaType;
-	}
-
-	@Override
-	public Optional<InetSocketAddress> remoteAddress() {
-		return Optional.ofNullable(this.remoteAddress);
-	}
-
-	@Override
-	public StreamPolicy policy() {
-		return this.policy;
-	}
-
-	@Override
-	public Instant startedAt() {
-		return Instant.ofEpochMilli(this.startedAtMillis);
-	}
-
-	@Override
-	public Duration age() {
-		long end = (this.reason != null) ? this.endNanos : System.nanoTime();
-		return Duration.ofNanos(end - this.startNanos);
-	}
-
-	@Override
-	public long elementsSent() {
-		return this.elements;
-	}
-
-	@Override
-	public long bytesSent() {
-		return this.bytes;
-	}
-
-	@Override
-	public long sendRate() {
-		return (this.reason == null) ? this.sendRate : 0;
-	}
-
-	@Override
-	public long windowFullCount() {
-		return this.windowFull;
-	}
-
-	@Override
-	public long pendingBytes() {
-		Channel channel = this.channel;
-		if (channel == null) {
-			return 0;
+	/** Ask the upstream for one more element, if the write window has room for it. */
+	private void requestMore() {
+		Subscription s = this.upstream;
+		if (s == null || reason() != null || this.upstreamDone || this.cancelled || this.downstreamDone) {
+			return;
 		}
-		ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
-		return (buffer != null) ? buffer.totalPendingWriteBytes() : 0;
-	}
-
-	@Override
-	public boolean writable() {
-		return this.reason == null && windowHasRoom();
-	}
-
-	@Override
-	public Duration sinceLastProgress() {
-		if (state() == State.ACTIVE) {
-			return Duration.ZERO;
+		long asked = this.asked;
+		long elements = this.elements;
+		if (asked > elements || elements - this.taken >= PARK_CAPACITY || !windowHasRoom()) {
+			return;
 		}
-		return Duration.ofNanos(System.nanoTime() - this.lastProgressNanos);
-	}
-
-	@Override
-	public Optional<TcpInfo> tcpInfo() {
-		Channel channel = this.channel;
-		return (channel != null && this.reason == null) ? TcpInfo.read(channel) : Optional.empty();
-	}
-
-	@Override
-	public State state() {
-		if (this.reason != null) {
-			return State.ENDED;
-		}
-		PeerProgress progress = this.progress;
-		TcpInfo held = (progress != null && progress.holding()) ? progress.lastSample() : null;
-		return (windowHasRoom() && (held == null || !held.zeroWindow())) ? State.ACTIVE : State.BLOCKED;
-	}
-
-	@Override
-	public Optional<TerminationReason> terminationReason() {
-		return Optional.ofNullable(this.reason);
-	}
-
-	@Override
-	public String toString() {
-		return "LiveStream[id=" + this.id + ", route=" + this.route + ", state=" + state() + "]";
-	}
-
-	/**
-	 * Follows the transport's write of the body, in one subscriber. The response counts as open
-	 * until the exchange has written its last bytes, or its connection closed.
-	 */
-	private final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelFutureListener {
-
-		private final CoreSubscriber<? super Void> actual;
-
-		private final Supplier<@Nullable Mono<Void>> exchangeDone;
-
-		private final Function<StreamRejectedException, @Nullable Mono<Void>> onRejected;
-
-		private final AtomicBoolean open = new AtomicBoolean();
-
-		private @Nullable Subscription subscription;
-
-		WriteTracker(CoreSubscriber<? super Void> actual, Supplier<@Nullable Mono<Void>> exchangeDone,
-				Function<StreamRejectedException, @Nullable Mono<Void>> onRejected) {
-			this.actual = actual;
-			this.exchangeDone = exchangeDone;
-			this.onRejected = onRejected;
-		}
-
-		@Override
-		public Context currentContext() {
-			return this.actual.currentContext();
-		}
-
-		@Override
-		public void onSubscribe(Subscription s) {
-			if (Operators.validate(this.subscription, s)) {
-				this.subscription = s;
-				this.open.set(true);
-				GuardedStream.this.registry.responseOpened();
-				Channel channel = GuardedStream.this.channel;
-				if (channel != null) {
-					channel.closeFuture().addListener(this);
-				}
-				this.actual.onSubscribe(this);
-			}
-		}
-
-		@Override
-		public void onNext(Void nothing) {
-		}
-
-		@Override
-		public void onComplete() {
-			onWritten();
-			Mono<Void> done = this.exchangeDone.get();
-			if (done != null) {
-				done.subscribe(null, (ex) -> closeResponse(), this::closeResponse);
-			}
-			else {
-				closeResponse();
-			}
-			this.actual.onComplete();
-			releaseIfNeverStarted();
-		}
-
-		@Override
-		public void onError(Throwable failure) {
-			Mono<Void> refusal = (failure instanceof StreamRejectedException rejected) ? this.onRejected.apply(rejected)
-					: null;
-			if (refusal != null) {
-				// Refused before anything was committed: the refusal is the response.
-				refusal.subscribe(null, this.actual::onError, this.actual::onComplete);
-			}
-			else {
-				onTransportFailure(failure);
-				this.actual.onError(failure);
-			}
-			closeResponse();
-			releaseIfNeverStarted();
-		}
-
-		@Override
-		public void request(long n) {
-			Objects.requireNonNull(this.subscription).request(n);
-		}
-
-		@Override
-		public void cancel() {
-			Objects.requireNonNull(this.subscription).cancel();
-			closeResponse();
-			releaseIfNeverStarted();
-		}
-
-		@Override
-		public void operationComplete(ChannelFuture closed) {
-			closeResponse();
-		}
-
-		private void closeResponse() {
-			if (this.open.compareAndSet(true, false)) {
-				GuardedStream.this.registry.responseClosed();
-				Channel channel = GuardedStream.this.channel;
-				if (channel != null) {
-					// A persistent connection may carry many more exchanges.
-					channel.closeFuture().removeListener(this);
-				}
-			}
-		}
-
-		private void releaseIfNeverStarted() {
-			if (!GuardedStream.this.started) {
-				// The body was never subscribed: nothing else will release what was admitted.
-				release();
-			}
-		}
-
+		this.asked = asked + 1;
+		this.lastDemandNanos = System.nanoTime();
+		s.request(1);
 	}
 
 	private enum Origin {
@@ -1092,7 +746,7 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 		/** The upstream completed or failed. */
 		UPSTREAM,
 
-		/** The transport cancelled the body. */
+		/** The transport cancelled the body or its write failed. */
 		DOWNSTREAM,
 
 		/** The connection closed. */
@@ -1100,73 +754,6 @@ final class GuardedStream<T> implements LiveStream, CoreSubscriber<T>, Subscript
 
 		/** A timer, an operator or the application. */
 		GUARD
-
-	}
-
-	/**
-	 * The frames the guard writes on its own into a framed stream.
-	 */
-	interface FinalFrames {
-
-		/** Return the heartbeat frame, or {@code null} for none. */
-		byte @Nullable [] heartbeat();
-
-		/** Return the frame that tells the client why the stream ends, or {@code null}. */
-		byte @Nullable [] last(TerminationReason reason);
-
-		/**
-		 * Frames of a server-sent event stream: a comment as heartbeat, and one {@code end} event
-		 * whose data is the reason's code. The event is never named {@code error}: browsers hand
-		 * such an event to {@code onerror} handlers as if the connection had failed, and the
-		 * common {@code onerror = () => source.close()} would stop the reconnect. Ends after
-		 * which the client should come back (a rotation at {@code max-duration} or at the end of
-		 * the lease, a drain) also
-		 * carry {@code retry:}, so that an {@code EventSource} resumes after that delay.
-		 */
-		static FinalFrames serverSentEvents(Duration reconnectDelay) {
-			byte[] heartbeat = ":\n\n".getBytes(StandardCharsets.UTF_8);
-			byte[][] last = new byte[TerminationReason.values().length][];
-			for (TerminationReason reason : TerminationReason.values()) {
-				String retry = reconnects(reason) ? "retry: " + reconnectDelay.toMillis() + "\n" : "";
-				last[reason.ordinal()] = ("event: " + TerminationReason.END_EVENT + "\n" + retry + "data: " + reason.code() + "\n\n")
-					.getBytes(StandardCharsets.UTF_8);
-			}
-			return new FinalFrames() {
-
-				@Override
-				public byte[] heartbeat() {
-					return heartbeat;
-				}
-
-				@Override
-				public byte[] last(TerminationReason reason) {
-					return last[reason.ordinal()];
-				}
-
-			};
-		}
-
-		private static boolean reconnects(TerminationReason reason) {
-			return reason == TerminationReason.MAX_DURATION || reason == TerminationReason.LEASE_EXPIRED
-					|| reason == TerminationReason.SERVER_SHUTDOWN;
-		}
-
-		static FinalFrames ndjson(boolean heartbeats) {
-			byte[] heartbeat = heartbeats ? "\n".getBytes(StandardCharsets.UTF_8) : null;
-			return new FinalFrames() {
-
-				@Override
-				public byte @Nullable [] heartbeat() {
-					return heartbeat;
-				}
-
-				@Override
-				public byte @Nullable [] last(TerminationReason reason) {
-					return null;
-				}
-
-			};
-		}
 
 	}
 

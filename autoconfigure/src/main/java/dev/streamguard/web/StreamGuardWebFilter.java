@@ -111,11 +111,11 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	private volatile ClientAddressResolver clientAddresses = ClientAddressResolver.direct();
 
-	private final GuardedStream.FinalFrames serverSentEventFrames;
+	private final FinalFrames serverSentEventFrames;
 
-	private final GuardedStream.FinalFrames ndjsonFrames = GuardedStream.FinalFrames.ndjson(false);
+	private final FinalFrames ndjsonFrames = FinalFrames.ndjson(false);
 
-	private final GuardedStream.FinalFrames ndjsonHeartbeatFrames = GuardedStream.FinalFrames.ndjson(true);
+	private final FinalFrames ndjsonHeartbeatFrames = FinalFrames.ndjson(true);
 
 	/**
 	 * Create a filter.
@@ -132,7 +132,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		this.policies = Objects.requireNonNull(policies, "policies");
 		this.admissions = List.copyOf(admissions);
 		this.mediaTypes = List.copyOf(mediaTypes);
-		this.serverSentEventFrames = GuardedStream.FinalFrames
+		this.serverSentEventFrames = FinalFrames
 			.serverSentEvents(Objects.requireNonNull(reconnectDelay, "reconnectDelay"));
 	}
 
@@ -220,7 +220,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 
 	<T> GuardedStream<T> open(ServerWebExchange exchange, ServerHttpResponse response, MediaType contentType,
 			BodyShape<T> shape, StreamPolicy policy, @Nullable InetSocketAddress client) {
-		GuardedStream.FinalFrames frames = null;
+		FinalFrames frames = null;
 		String mediaType;
 		if (MediaType.TEXT_EVENT_STREAM.equalsTypeAndSubtype(contentType)) {
 			frames = this.serverSentEventFrames;

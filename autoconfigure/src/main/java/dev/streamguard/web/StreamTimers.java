@@ -1,0 +1,212 @@
+package dev.streamguard.web;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import dev.streamguard.stream.StreamPolicy;
+import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.transport.PeerProgress;
+import dev.streamguard.transport.TcpInfo;
+import io.netty.channel.Channel;
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The timers of one guarded stream and its stall check: first element, idle, maximum duration,
+ * lease, stall, heartbeat, and the send rate. They tick on the connection's event loop (through
+ * the {@link StreamTicker} shared by the streams of that loop) and end the stream through
+ * {@link dev.streamguard.stream.LiveStream#end(TerminationReason)}, like any other party.
+ */
+final class StreamTimers implements StreamTicker.Ticking {
+
+	private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+	private static final long MAX_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+	private static final long RATE_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+	private final LiveStreamView stream;
+
+	private final boolean heartbeats;
+
+	// Drawn per stream from the last tenth of the policy's lease, so that streams opened together
+	// (after a deploy, a drain) do not all come back at the same instant; 0 for none.
+	private final long leaseNanos;
+
+	// The ticker of a stream without a connection: a task of its own.
+	private volatile @Nullable Disposable elsewhere;
+
+	// Confined to the ticks.
+	private long lastFlushed;
+
+	private long rateSampleNanos;
+
+	private long rateSampleBytes;
+
+	private volatile long sendRate;
+
+	private volatile long lastProgressNanos = System.nanoTime();
+
+	private volatile @Nullable TcpInfo lastTcpInfo;
+
+	StreamTimers(LiveStreamView stream, boolean heartbeats) {
+		this.stream = stream;
+		this.heartbeats = heartbeats;
+		this.leaseNanos = leaseNanos(stream.policy().lease());
+	}
+
+	private static long leaseNanos(@Nullable Duration lease) {
+		if (lease == null) {
+			return 0;
+		}
+		long full = lease.toNanos();
+		return full - ThreadLocalRandom.current().nextLong(full / 10 + 1);
+	}
+
+	/**
+	 * Start ticking. With a connection the timers always run: they watch progress and the
+	 * kernel's view of a blocked connection, which name the reason when the connection goes
+	 * away.
+	 */
+	void start(StreamTicker ticker, long nowNanos) {
+		this.lastProgressNanos = nowNanos;
+		StreamPolicy policy = this.stream.policy();
+		long shortest = Long.MAX_VALUE;
+		for (Duration limit : new Duration[] { policy.stallTimeout(), policy.idleTimeout(),
+				policy.firstElementTimeout(), policy.maxDuration(), policy.lease(),
+				this.heartbeats ? policy.heartbeatInterval() : null }) {
+			if (limit != null) {
+				shortest = Math.min(shortest, limit.toNanos());
+			}
+		}
+		Channel channel = this.stream.channel;
+		if (shortest == Long.MAX_VALUE && channel == null) {
+			return;
+		}
+		long period = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, shortest / 10));
+		if (channel != null) {
+			// Leaves the event loop's shared ticker at the first tick after the stream ended.
+			ticker.register(channel.eventLoop(), period, this);
+			return;
+		}
+		this.elsewhere = Schedulers.parallel().schedulePeriodically(this::tick, period, period, TimeUnit.NANOSECONDS);
+		if (this.stream.reason() != null) {
+			// Ended while the timers were being started.
+			stop();
+		}
+	}
+
+	void stop() {
+		Disposable elsewhere = this.elsewhere;
+		if (elsewhere != null) {
+			elsewhere.dispose();
+		}
+	}
+
+	/**
+	 * Check the stream's timers.
+	 * @return whether the stream is still live
+	 */
+	@Override
+	public boolean tick() {
+		LiveStreamView stream = this.stream;
+		if (stream.reason() != null) {
+			return false;
+		}
+		long now = System.nanoTime();
+		sampleRate(now);
+		StreamPolicy policy = stream.policy();
+		long age = now - stream.startNanos;
+		TerminationReason expired = null;
+		boolean first = stream.elements == 0;
+		if (expired(policy.maxDuration(), age)) {
+			expired = TerminationReason.MAX_DURATION;
+		}
+		else if (this.leaseNanos > 0 && age >= this.leaseNanos) {
+			expired = TerminationReason.LEASE_EXPIRED;
+		}
+		else if (first && expired(policy.firstElementTimeout(), age)) {
+			expired = TerminationReason.FIRST_ELEMENT_TIMEOUT;
+		}
+		else if ((!first || policy.firstElementTimeout() == null) && stream.waitingForUpstream()
+				&& expired(policy.idleTimeout(), now - stream.lastDemandNanos())) {
+			expired = TerminationReason.IDLE_TIMEOUT;
+		}
+		else if (stalled(now)) {
+			TcpInfo info = this.lastTcpInfo;
+			expired = (info != null && info.peerSilent()) ? TerminationReason.PEER_UNRESPONSIVE
+					: TerminationReason.STALLED;
+		}
+		if (expired != null) {
+			stream.end(expired);
+			return false;
+		}
+		if (this.heartbeats && expired(policy.heartbeatInterval(), now - stream.lastEmitNanos())) {
+			stream.heartbeatDue();
+		}
+		return true;
+	}
+
+	private void sampleRate(long now) {
+		long elapsed = now - this.rateSampleNanos;
+		if (elapsed >= RATE_SAMPLE_NANOS) {
+			long flushed = this.stream.bytesSent() - this.stream.pendingBytes();
+			this.sendRate = (this.rateSampleNanos == 0) ? 0
+					: (flushed - this.rateSampleBytes) * RATE_SAMPLE_NANOS / elapsed;
+			this.rateSampleNanos = now;
+			this.rateSampleBytes = flushed;
+		}
+	}
+
+	private static boolean expired(@Nullable Duration limit, long elapsedNanos) {
+		return limit != null && elapsedNanos >= limit.toNanos();
+	}
+
+	private boolean stalled(long now) {
+		Channel channel = this.stream.channel;
+		if (channel == null) {
+			return false;
+		}
+		Duration stallTimeout = this.stream.policy().stallTimeout();
+		PeerProgress progress = this.stream.progress;
+		if (progress != null) {
+			// Progress is what the peer acknowledged, wherever the bytes waited: bytes that
+			// leave the process only fill the kernel's send buffer, which a slow reader takes
+			// minutes to drain and a non-reader never does.
+			if (channel.isWritable() && !progress.holding()) {
+				this.lastProgressNanos = now;
+				this.lastTcpInfo = null;
+				return false;
+			}
+			this.lastProgressNanos = Math.max(this.lastProgressNanos, progress.lastProgressNanos());
+			this.lastTcpInfo = progress.lastSample();
+			return expired(stallTimeout, now - this.lastProgressNanos);
+		}
+		long flushed = this.stream.bytesSent() - this.stream.pendingBytes();
+		if (flushed != this.lastFlushed || channel.isWritable()) {
+			this.lastFlushed = flushed;
+			this.lastProgressNanos = now;
+			this.lastTcpInfo = null;
+			return false;
+		}
+		// Blocked: keep the kernel's view, to tell a silent peer from one that stopped reading.
+		this.lastTcpInfo = TcpInfo.read(channel).orElse(null);
+		return expired(stallTimeout, now - this.lastProgressNanos);
+	}
+
+	long sendRate() {
+		return this.sendRate;
+	}
+
+	long lastProgressNanos() {
+		return this.lastProgressNanos;
+	}
+
+	/** The kernel's last view of the connection while it was blocked, if any. */
+	@Nullable TcpInfo lastTcpInfo() {
+		return this.lastTcpInfo;
+	}
+
+}

@@ -1,0 +1,137 @@
+package dev.streamguard.web;
+
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.stream.StreamRejectedException;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
+
+/**
+ * Follows the transport's write of a guarded stream's body, in one subscriber: the stream is
+ * {@code COMPLETED} only once everything was written, a failed write ends it for the
+ * connection's reason, and a source refused before anything was committed gets its refusal as
+ * the response. The response counts as open in the registry until the exchange has written its
+ * last bytes, or its connection closed.
+ */
+final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelFutureListener {
+
+	private static final AtomicIntegerFieldUpdater<WriteTracker> OPEN = AtomicIntegerFieldUpdater
+		.newUpdater(WriteTracker.class, "open");
+
+	private final GuardedStream<?> stream;
+
+	private final StreamRegistry registry;
+
+	private final CoreSubscriber<? super Void> actual;
+
+	private final Supplier<@Nullable Mono<Void>> exchangeDone;
+
+	private final Function<StreamRejectedException, @Nullable Mono<Void>> onRejected;
+
+	private volatile int open;
+
+	private @Nullable Subscription subscription;
+
+	WriteTracker(GuardedStream<?> stream, StreamRegistry registry, CoreSubscriber<? super Void> actual,
+			Supplier<@Nullable Mono<Void>> exchangeDone,
+			Function<StreamRejectedException, @Nullable Mono<Void>> onRejected) {
+		this.stream = stream;
+		this.registry = registry;
+		this.actual = actual;
+		this.exchangeDone = exchangeDone;
+		this.onRejected = onRejected;
+	}
+
+	@Override
+	public Context currentContext() {
+		return this.actual.currentContext();
+	}
+
+	@Override
+	public void onSubscribe(Subscription s) {
+		if (Operators.validate(this.subscription, s)) {
+			this.subscription = s;
+			OPEN.set(this, 1);
+			this.registry.responseOpened();
+			Channel channel = this.stream.channel;
+			if (channel != null) {
+				channel.closeFuture().addListener(this);
+			}
+			this.actual.onSubscribe(this);
+		}
+	}
+
+	@Override
+	public void onNext(Void nothing) {
+	}
+
+	@Override
+	public void onComplete() {
+		this.stream.onWritten();
+		Mono<Void> done = this.exchangeDone.get();
+		if (done != null) {
+			done.subscribe(null, (ex) -> closeResponse(), this::closeResponse);
+		}
+		else {
+			closeResponse();
+		}
+		this.actual.onComplete();
+		this.stream.releaseIfNeverStarted();
+	}
+
+	@Override
+	public void onError(Throwable failure) {
+		Mono<Void> refusal = (failure instanceof StreamRejectedException rejected) ? this.onRejected.apply(rejected)
+				: null;
+		if (refusal != null) {
+			// Refused before anything was committed: the refusal is the response.
+			refusal.subscribe(null, this.actual::onError, this.actual::onComplete);
+		}
+		else {
+			this.stream.onTransportFailure(failure);
+			this.actual.onError(failure);
+		}
+		closeResponse();
+		this.stream.releaseIfNeverStarted();
+	}
+
+	@Override
+	public void request(long n) {
+		Objects.requireNonNull(this.subscription).request(n);
+	}
+
+	@Override
+	public void cancel() {
+		Objects.requireNonNull(this.subscription).cancel();
+		closeResponse();
+		this.stream.releaseIfNeverStarted();
+	}
+
+	@Override
+	public void operationComplete(ChannelFuture closed) {
+		closeResponse();
+	}
+
+	private void closeResponse() {
+		if (OPEN.compareAndSet(this, 1, 0)) {
+			this.registry.responseClosed();
+			Channel channel = this.stream.channel;
+			if (channel != null) {
+				// A persistent connection may carry many more exchanges.
+				channel.closeFuture().removeListener(this);
+			}
+		}
+	}
+
+}
