@@ -68,10 +68,10 @@ final class WriterFlux<T> extends Flux<T> {
 
 		private final Condition changed = this.lock.newCondition();
 
-		// Written under "this", so that no item is handed over while the cancel is decided.
 		private volatile boolean cancelled;
 
-		// Guarded by "this": the subscriber sees its signals serially.
+		// Guarded by "this", which only producer threads take: the subscriber sees their
+		// signals serially.
 		private boolean done;
 
 		private volatile @Nullable Disposable task;
@@ -244,15 +244,10 @@ final class WriterFlux<T> extends Flux<T> {
 
 		@Override
 		public void cancel() {
-			// Waits for an item being handed over: it then reaches the subscribers before their
-			// cancel completes, and their own clean-up releases it. An item handed over after the
-			// cancel would find them gone and leak (a buffer the encoder allocated for it).
-			synchronized (this) {
-				if (this.cancelled) {
-					return;
-				}
-				this.cancelled = true;
-			}
+			// Never waits for the producer: the cancel comes from the connection's event loop. An
+			// item being handed over meanwhile still reaches the guard, which releases what
+			// arrives after its transport let go.
+			this.cancelled = true;
 			wakeWaiters();
 			disposeTask();
 		}
