@@ -11,7 +11,7 @@ import org.springframework.boot.convert.DurationUnit;
  * Configuration properties of the auto-configured
  * {@link dev.streamguard.client.StreamGuardClient}. A key under {@code streamguard.client.} that
  * names none of them fails startup, and a duration written without a unit is read in seconds;
- * {@link StreamGuardClientPropertiesValidator} checks the values.
+ * {@code StreamGuardClientPropertiesValidator} checks the values.
  *
  * @since 0.2.0
  */

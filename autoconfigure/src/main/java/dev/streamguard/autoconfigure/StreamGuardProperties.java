@@ -25,7 +25,7 @@ import org.springframework.util.unit.DataSize;
  * Configuration properties of StreamGuard's server side. A key under {@code streamguard.} that
  * names none of them fails startup (see {@link UnknownPropertyFailureAnalyzer}), and a duration
  * written without a unit is read in seconds. The client's keys, {@code streamguard.client.*}, are
- * {@link StreamGuardClientProperties}; {@link StreamGuardPropertiesValidator} checks the values.
+ * {@link StreamGuardClientProperties}; {@code StreamGuardPropertiesValidator} checks the values.
  *
  * @since 0.1.0
  */

@@ -27,6 +27,8 @@ final class StreamGuardPropertyNames {
 
 	private static final String ROUTE_PREFIX = "streamguard." + ROUTES + ROUTE + ".";
 
+	private static final String CLIENT_PREFIX = "streamguard.client.";
+
 	private static final List<String> NAMES = collect();
 
 	private StreamGuardPropertyNames() {
@@ -75,7 +77,12 @@ final class StreamGuardPropertyNames {
 	private static @Nullable String closest(String name) {
 		String best = null;
 		int bestDistance = Integer.MAX_VALUE;
+		boolean client = name.startsWith(CLIENT_PREFIX);
 		for (String candidate : NAMES) {
+			// The client's keys and the server's are told apart: a client key is no typo of a server one.
+			if (candidate.startsWith(CLIENT_PREFIX) != client) {
+				continue;
+			}
 			int distance = distance(name, candidate);
 			if (distance < bestDistance) {
 				best = candidate;

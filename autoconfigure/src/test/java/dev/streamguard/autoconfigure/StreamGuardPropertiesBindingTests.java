@@ -101,8 +101,8 @@ class StreamGuardPropertiesBindingTests {
 				StreamGuardProperties.Route route = context.getBean(StreamGuardProperties.class).getRoutes().get("/x");
 				assertThat(route.getResilience().getBulkhead()).isEqualTo("ticks");
 				assertThat(route.getResilience().getRateLimiter()).isNull();
-				assertThat(context.getBean(StreamPolicyResolver.class).resolve(PathContainer.parsePath("/x")).resilience())
-					.isEqualTo(new StreamPolicy.Resilience("ticks", "opens", null, null));
+				StreamPolicy policy = context.getBean(StreamPolicyResolver.class).resolve(PathContainer.parsePath("/x"));
+				assertThat(policy.resilience()).isEqualTo(new StreamPolicy.Resilience("ticks", "opens", null, null));
 			});
 	}
 
@@ -120,6 +120,17 @@ class StreamGuardPropertiesBindingTests {
 			.isEqualTo("streamguard.media-types[0]");
 		assertThat(StreamGuardPropertyNames.closestTo(ConfigurationPropertyName.of("streamguard.client.retry.jiter")))
 			.isEqualTo("streamguard.client.retry.jitter");
+		assertThat(StreamGuardPropertyNames
+			.closestTo(ConfigurationPropertyName.of("streamguard.client.transport.user-timout")))
+			.isEqualTo("streamguard.client.transport.user-timeout");
+	}
+
+	@Test
+	void serverOnlyKeyUnderTheClientIsNotSuggestedTheServersKey() {
+		assertThat(StreamGuardPropertyNames
+			.closestTo(ConfigurationPropertyName.of("streamguard.client.transport.request-header-timeout"))).isNull();
+		assertThat(StreamGuardPropertyNames.all()).contains("streamguard.client.transport.keepalive.idle")
+			.doesNotContain("streamguard.client.transport.request-header-timeout");
 	}
 
 	@Test
