@@ -24,8 +24,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.context.LifecycleProperties;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.server.WebFilter;
@@ -40,7 +40,7 @@ import org.springframework.web.server.WebFilter;
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass({ WebFilter.class, Flux.class })
 @ConditionalOnBooleanProperty(name = "streamguard.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(StreamGuardProperties.class)
+@Import(StreamGuardPropertiesConfiguration.class)
 public final class StreamGuardAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(StreamGuardAutoConfiguration.class);

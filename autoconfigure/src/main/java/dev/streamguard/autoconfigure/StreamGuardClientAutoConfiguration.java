@@ -16,6 +16,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -32,7 +33,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 @AutoConfiguration(afterName = "io.github.resilience4j.springboot.retry.autoconfigure.RetryAutoConfiguration")
 @ConditionalOnClass({ WebClient.class, HttpClient.class, Retry.class })
 @ConditionalOnBooleanProperty(name = "streamguard.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(StreamGuardProperties.class)
+@EnableConfigurationProperties(StreamGuardClientProperties.class)
+@Import(StreamGuardBindHandlerAdvisor.class)
 public final class StreamGuardClientAutoConfiguration {
 
 	/** Name of the Resilience4j retry instance the client uses. */
@@ -40,20 +42,21 @@ public final class StreamGuardClientAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	StreamGuardClient streamGuardClient(StreamGuardProperties properties, ObjectProvider<WebClient.Builder> builders,
-			ObjectProvider<RetryRegistry> registries, ObjectProvider<ReactorResourceFactory> resources) {
-		StreamGuardProperties.Client client = properties.getClient();
-		RetryConfig config = retryConfig(client.getRetry());
+	StreamGuardClient streamGuardClient(StreamGuardClientProperties properties,
+			ObjectProvider<WebClient.Builder> builders, ObjectProvider<RetryRegistry> registries,
+			ObjectProvider<ReactorResourceFactory> resources) {
+		RetryConfig config = retryConfig(properties.getRetry());
 		RetryRegistry registry = registries.getIfAvailable();
 		Retry retry = (registry != null) ? registry.find(RETRY_NAME).orElseGet(() -> registry.retry(RETRY_NAME, config))
 				: Retry.of(RETRY_NAME, config);
 		// The application's resources: the event loops of its server and WebClients, not a second set.
 		return new StreamGuardClient(builders.getIfAvailable(WebClient::builder), resources.getIfAvailable(),
-				StreamGuardTransportAutoConfiguration.transportOptions(client.getTransport()),
-				client.getReadIdleTimeout(), retry);
+				StreamGuardTransportAutoConfiguration.transportOptions(properties.getTransport().getUserTimeout(),
+						properties.getTransport().getKeepalive()),
+				properties.getReadIdleTimeout(), retry);
 	}
 
-	static RetryConfig retryConfig(StreamGuardProperties.ClientRetry retry) {
+	static RetryConfig retryConfig(StreamGuardClientProperties.Retry retry) {
 		Duration initial = retry.getInitialBackoff();
 		return RetryConfig.custom()
 			.maxAttempts(retry.getMaxAttempts())

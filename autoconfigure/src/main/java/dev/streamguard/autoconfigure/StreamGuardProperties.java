@@ -20,22 +20,17 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.convert.DurationUnit;
 import org.springframework.http.MediaType;
 import org.springframework.util.unit.DataSize;
-import org.springframework.validation.Errors;
-import org.springframework.validation.Validator;
-import org.springframework.web.util.pattern.PathPatternParser;
-import org.springframework.web.util.pattern.PatternParseException;
 
 /**
- * Configuration properties for StreamGuard. A key under {@code streamguard.} that names none of
- * them fails startup (see {@link UnknownPropertyFailureAnalyzer}), and a duration written without
- * a unit is read in seconds.
+ * Configuration properties of StreamGuard's server side. A key under {@code streamguard.} that
+ * names none of them fails startup (see {@link UnknownPropertyFailureAnalyzer}), and a duration
+ * written without a unit is read in seconds. The client's keys, {@code streamguard.client.*}, are
+ * {@link StreamGuardClientProperties}; {@code StreamGuardPropertiesValidator} checks the values.
  *
  * @since 0.1.0
  */
 @ConfigurationProperties(prefix = "streamguard", ignoreUnknownFields = false)
-public class StreamGuardProperties implements Validator {
-
-	private static final String PREFIX = "streamguard.";
+public class StreamGuardProperties {
 
 	/**
 	 * Whether to guard streaming responses.
@@ -126,8 +121,6 @@ public class StreamGuardProperties implements Validator {
 
 	private final Endpoint endpoint = new Endpoint();
 
-	private final Client client = new Client();
-
 	private final ResilienceDefaults resilience = new ResilienceDefaults();
 
 	private final Window window = new Window();
@@ -136,8 +129,10 @@ public class StreamGuardProperties implements Validator {
 
 	/**
 	 * Per-route policies, keyed by path pattern in brackets (for example "[/export/**]" in
-	 * YAML). Unset values fall back to the defaults above; the most specific matching pattern
-	 * wins.
+	 * YAML): stall-timeout, idle-timeout, first-element-timeout, max-duration, lease,
+	 * heartbeat-interval, window-low, window-high, guard-resources, and the Resilience4j
+	 * instances under resilience (bulkhead, rate-limiter, time-limiter, circuit-breaker). Unset
+	 * values fall back to the defaults above; the most specific matching pattern wins.
 	 */
 	private final Map<String, Route> routes = new LinkedHashMap<>();
 
@@ -276,10 +271,6 @@ public class StreamGuardProperties implements Validator {
 		return this.endpoint;
 	}
 
-	public Client getClient() {
-		return this.client;
-	}
-
 	public ResilienceDefaults getResilience() {
 		return this.resilience;
 	}
@@ -306,91 +297,6 @@ public class StreamGuardProperties implements Validator {
 
 	public Writer getWriter() {
 		return this.writer;
-	}
-
-	@Override
-	public boolean supports(Class<?> clazz) {
-		return StreamGuardProperties.class.isAssignableFrom(clazz);
-	}
-
-	@Override
-	public void validate(Object target, Errors errors) {
-		StreamGuardProperties properties = (StreamGuardProperties) target;
-		ConfigurationChecks checks = new ConfigurationChecks(errors);
-		if (properties.streamMediaTypes().isEmpty()) {
-			checks.reject("media-types", properties.getMediaTypes(),
-					"must name at least one content type; set streamguard.enabled=false to guard no response");
-		}
-		checks.notNegative("stall-timeout", properties.getStallTimeout());
-		checks.notNegative("idle-timeout", properties.getIdleTimeout());
-		checks.notNegative("first-element-timeout", properties.getFirstElementTimeout());
-		checks.notNegative("max-duration", properties.getMaxDuration());
-		checks.notNegative("lease", properties.getLease());
-		checks.notNegative("heartbeat.interval", properties.getHeartbeat().getInterval());
-		checks.window("window.low", properties.getWindow().getLow(), "window.high", properties.getWindow().getHigh());
-		String basePath = properties.getEndpoint().getBasePath();
-		if (basePath == null || !basePath.startsWith("/") || basePath.endsWith("/") || basePath.contains("{")) {
-			checks.reject("endpoint.base-path", basePath,
-					"must start with '/', not end with '/' and have no variables, for example /streams");
-		}
-		ClientRetry retry = properties.getClient().getRetry();
-		checks.positive("client.retry.max-attempts", retry.getMaxAttempts());
-		checks.notNegative("client.read-idle-timeout", properties.getClient().getReadIdleTimeout());
-		checks.notNegative("client.transport.user-timeout", properties.getClient().getTransport().getUserTimeout());
-		if (retry.getInitialBackoff() == null || retry.getInitialBackoff().isNegative()
-				|| retry.getInitialBackoff().isZero()) {
-			checks.reject("client.retry.initial-backoff", retry.getInitialBackoff(), "must be more than 0");
-		}
-		if (retry.getMultiplier() < 1.0) {
-			checks.reject("client.retry.multiplier", retry.getMultiplier(), "must be at least 1.0");
-		}
-		if (retry.getJitter() < 0 || retry.getJitter() >= 1.0) {
-			checks.reject("client.retry.jitter", retry.getJitter(), "must be from 0 up to (not including) 1");
-		}
-		checks.notNegative("drain.timeout", properties.getDrain().getTimeout());
-		checks.notNegative("drain.reconnect-delay", properties.getDrain().getReconnectDelay());
-		if (properties.getMaxStreamsPerClient() < 0) {
-			checks.reject("max-streams-per-client", properties.getMaxStreamsPerClient(),
-					"must not be negative; use 0 for no limit");
-		}
-		List<String> proxies = properties.getTrustedProxies();
-		for (int i = 0; i < proxies.size(); i++) {
-			try {
-				TrustedProxies.of(List.of(proxies.get(i)));
-			}
-			catch (IllegalArgumentException ex) {
-				checks.reject("trusted-proxies[" + i + "]", proxies.get(i), "is invalid: " + ex.getMessage());
-			}
-		}
-		if (properties.getMaxStreams() < 0) {
-			checks.reject("max-streams", properties.getMaxStreams(), "must not be negative; use 0 for no limit");
-		}
-		Integer writerThreads = properties.getWriter().getMaxThreads();
-		if (writerThreads != null && writerThreads <= 0) {
-			checks.reject("writer.max-threads", writerThreads,
-					"must be positive; leave it unset for the default (200 platform threads, no limit on virtual threads)");
-		}
-		Transport transport = properties.getTransport();
-		checks.notNegative("transport.user-timeout", transport.getUserTimeout());
-		checks.notNegative("transport.request-header-timeout", transport.getRequestHeaderTimeout());
-		if (transport.getKeepalive().isEnabled()) {
-			checks.atLeastOneSecond("transport.keepalive.idle", transport.getKeepalive().getIdle());
-			checks.atLeastOneSecond("transport.keepalive.interval", transport.getKeepalive().getInterval());
-			checks.positive("transport.keepalive.count", transport.getKeepalive().getCount());
-		}
-		properties.getRoutes().forEach((pattern, route) -> {
-			String at = "routes[" + pattern + "].";
-			checks.pattern(pattern);
-			checks.notNegative(at + "stall-timeout", route.getStallTimeout());
-			checks.notNegative(at + "idle-timeout", route.getIdleTimeout());
-			checks.notNegative(at + "first-element-timeout", route.getFirstElementTimeout());
-			checks.notNegative(at + "max-duration", route.getMaxDuration());
-			checks.notNegative(at + "lease", route.getLease());
-			checks.notNegative(at + "heartbeat-interval", route.getHeartbeatInterval());
-			DataSize low = (route.getWindowLow() != null) ? route.getWindowLow() : properties.getWindow().getLow();
-			DataSize high = (route.getWindowHigh() != null) ? route.getWindowHigh() : properties.getWindow().getHigh();
-			checks.window(at + "window-low", low, at + "window-high", high);
-		});
 	}
 
 	/**
@@ -466,7 +372,7 @@ public class StreamGuardProperties implements Validator {
 	 * Policy of the streams on one route. Unset values fall back to the defaults, the
 	 * Resilience4j instances to those of {@code streamguard.resilience}.
 	 */
-	public static class Route extends Resilience {
+	public static class Route {
 
 		/**
 		 * Stall timeout on this route.
@@ -521,6 +427,12 @@ public class StreamGuardProperties implements Validator {
 		 * admission, and files keep being sent with zero-copy.
 		 */
 		private boolean guardResources;
+
+		/**
+		 * Resilience4j instances of this route; an unset one falls back to that of
+		 * streamguard.resilience.
+		 */
+		private final Resilience resilience = new Resilience();
 
 		public @Nullable Duration getStallTimeout() {
 			return this.stallTimeout;
@@ -594,6 +506,10 @@ public class StreamGuardProperties implements Validator {
 			this.guardResources = guardResources;
 		}
 
+		public Resilience getResilience() {
+			return this.resilience;
+		}
+
 	}
 
 	/**
@@ -622,7 +538,7 @@ public class StreamGuardProperties implements Validator {
 	/**
 	 * Resilience4j instances that guard streams; configured the usual way
 	 * (resilience4j.bulkhead.instances.NAME...). Those under streamguard.resilience apply to
-	 * every route that names none.
+	 * every route whose streamguard.routes[PATTERN].resilience names none.
 	 */
 	public static class Resilience {
 
@@ -676,115 +592,6 @@ public class StreamGuardProperties implements Validator {
 
 		public void setCircuitBreaker(@Nullable String circuitBreaker) {
 			this.circuitBreaker = circuitBreaker;
-		}
-
-	}
-
-	/**
-	 * The auto-configured StreamGuardClient.
-	 */
-	public static class Client {
-
-		/**
-		 * How long a connection may deliver nothing, heartbeats included, before the client
-		 * gives it up and resumes on a new one. Zero disables.
-		 */
-		@DurationUnit(ChronoUnit.SECONDS)
-		private Duration readIdleTimeout = Duration.ofSeconds(45);
-
-		private final Transport transport = new Transport();
-
-		private final ClientRetry retry = new ClientRetry();
-
-		public Duration getReadIdleTimeout() {
-			return this.readIdleTimeout;
-		}
-
-		public void setReadIdleTimeout(Duration readIdleTimeout) {
-			this.readIdleTimeout = readIdleTimeout;
-		}
-
-		public Transport getTransport() {
-			return this.transport;
-		}
-
-		public ClientRetry getRetry() {
-			return this.retry;
-		}
-
-	}
-
-	/**
-	 * Reconnection policy of the client, used unless a Resilience4j retry instance named
-	 * "streamguard-client" is configured.
-	 */
-	public static class ClientRetry {
-
-		/**
-		 * Attempts in a row, counted since the last event received, before the client gives up.
-		 */
-		private int maxAttempts = 10;
-
-		/**
-		 * Delay before the first reconnection attempt.
-		 */
-		@DurationUnit(ChronoUnit.SECONDS)
-		private Duration initialBackoff = Duration.ofMillis(250);
-
-		/**
-		 * Longest delay between attempts.
-		 */
-		@DurationUnit(ChronoUnit.SECONDS)
-		private Duration maxBackoff = Duration.ofSeconds(10);
-
-		/**
-		 * Factor by which the delay grows after each attempt.
-		 */
-		private double multiplier = 2.0;
-
-		/**
-		 * Random part of each delay, from 0 (none) to 1 (up to the whole delay either way).
-		 */
-		private double jitter = 0.5;
-
-		public int getMaxAttempts() {
-			return this.maxAttempts;
-		}
-
-		public void setMaxAttempts(int maxAttempts) {
-			this.maxAttempts = maxAttempts;
-		}
-
-		public Duration getInitialBackoff() {
-			return this.initialBackoff;
-		}
-
-		public void setInitialBackoff(Duration initialBackoff) {
-			this.initialBackoff = initialBackoff;
-		}
-
-		public Duration getMaxBackoff() {
-			return this.maxBackoff;
-		}
-
-		public void setMaxBackoff(Duration maxBackoff) {
-			this.maxBackoff = maxBackoff;
-		}
-
-		public double getMultiplier() {
-			return this.multiplier;
-		}
-
-		public void setMultiplier(double multiplier) {
-			this.multiplier = multiplier;
-		}
-
-		public double getJitter() {
-			return this.jitter;
-		}
-
-		public void setJitter(double jitter) {
-			this.jitter = jitter;
 		}
 
 	}
@@ -968,13 +775,13 @@ public class StreamGuardProperties implements Validator {
 	}
 
 	/**
-	 * TCP keepalive of accepted connections: probes a connection that is idle in both
-	 * directions.
+	 * TCP keepalive: probes a connection that is idle in both directions. The server's
+	 * accepted connections and the client's connections each have their own.
 	 */
 	public static class Keepalive {
 
 		/**
-		 * Whether to turn on TCP keepalive on accepted connections.
+		 * Whether to turn on TCP keepalive.
 		 */
 		private boolean enabled = true;
 
@@ -1045,64 +852,6 @@ public class StreamGuardProperties implements Validator {
 
 		public void setDebugReasons(Set<TerminationReason> debugReasons) {
 			this.debugReasons = debugReasons;
-		}
-
-	}
-
-	/**
-	 * Checks that report each problem with the property's full name and its value.
-	 */
-	private record ConfigurationChecks(Errors errors) {
-
-		void notNegative(String property, @Nullable Duration value) {
-			if (value != null && value.isNegative()) {
-				reject(property, value, "must not be negative; use 0 to disable");
-			}
-		}
-
-		void atLeastOneSecond(String property, @Nullable Duration value) {
-			if (value != null && value.compareTo(Duration.ofSeconds(1)) < 0) {
-				reject(property, value, "must be at least 1s (the kernel counts keepalive time in seconds)");
-			}
-		}
-
-		void positive(String property, int value) {
-			if (value < 1) {
-				reject(property, value, "must be at least 1");
-			}
-		}
-
-		void window(String lowProperty, @Nullable DataSize low, String highProperty, @Nullable DataSize high) {
-			if (low == null || low.toBytes() < 0) {
-				reject(lowProperty, low, "must be zero or more bytes");
-				return;
-			}
-			if (high == null || high.toBytes() <= 0 || high.toBytes() > Integer.MAX_VALUE) {
-				reject(highProperty, high, "must be more than 0 bytes and at most 2GB");
-				return;
-			}
-			if (low.toBytes() > high.toBytes()) {
-				reject(lowProperty, low, "must not be greater than " + PREFIX + highProperty + " (" + high + ")");
-			}
-		}
-
-		void pattern(String pattern) {
-			if (!pattern.startsWith("/")) {
-				// YAML keys lose their slashes and asterisks unless written in brackets.
-				reject("routes", pattern, "is not a path pattern: write route keys in brackets, for example "
-						+ "\"[/export/**]\": in YAML or streamguard.routes[/export/**].stall-timeout in properties");
-				return;
-			}
-			try {
-				PathPatternParser.defaultInstance.parse(pattern);
-			}
-			catch (PatternParseException ex) {
-				reject("routes", pattern, "is not a valid path pattern (" + ex.getMessage() + ")");
-			}
-		}
-
-		void reject(String property, @Nullable Object value, String problem) {
-			this.errors.reject("streamguard.invalid", PREFIX + property + " (" + value + ") " + problem);
 		}
 
 	}

@@ -14,8 +14,9 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyN
 import org.springframework.core.ResolvableType;
 
 /**
- * The names of StreamGuard's properties, read from {@link StreamGuardProperties} itself so that
- * they cannot drift from what binds, and the name closest to a mistyped one.
+ * The names of StreamGuard's properties, read from {@link StreamGuardProperties} and
+ * {@link StreamGuardClientProperties} themselves so that they cannot drift from what binds, and
+ * the name closest to a mistyped one.
  */
 final class StreamGuardPropertyNames {
 
@@ -23,6 +24,10 @@ final class StreamGuardPropertyNames {
 	static final String ROUTE = "[*]";
 
 	private static final String ROUTES = "routes";
+
+	private static final String ROUTE_PREFIX = "streamguard." + ROUTES + ROUTE + ".";
+
+	private static final String CLIENT_PREFIX = "streamguard.client.";
 
 	private static final List<String> NAMES = collect();
 
@@ -59,6 +64,10 @@ final class StreamGuardPropertyNames {
 			}
 		}
 		String closest = closest(shape.toString());
+		if (closest == null && route != null) {
+			// Up to 0.1, a route named its Resilience4j instances beside its timeouts.
+			closest = closest(shape.toString().replace(ROUTE_PREFIX, ROUTE_PREFIX + "resilience."));
+		}
 		if (closest == null) {
 			return null;
 		}
@@ -68,7 +77,12 @@ final class StreamGuardPropertyNames {
 	private static @Nullable String closest(String name) {
 		String best = null;
 		int bestDistance = Integer.MAX_VALUE;
+		boolean client = name.startsWith(CLIENT_PREFIX);
 		for (String candidate : NAMES) {
+			// The client's keys and the server's are told apart: a client key is no typo of a server one.
+			if (candidate.startsWith(CLIENT_PREFIX) != client) {
+				continue;
+			}
 			int distance = distance(name, candidate);
 			if (distance < bestDistance) {
 				best = candidate;
@@ -103,6 +117,7 @@ final class StreamGuardPropertyNames {
 	private static List<String> collect() {
 		List<String> names = new ArrayList<>();
 		collect("streamguard", StreamGuardProperties.class, names);
+		collect("streamguard.client", StreamGuardClientProperties.class, names);
 		return List.copyOf(names);
 	}
 
@@ -131,7 +146,9 @@ final class StreamGuardPropertyNames {
 
 	/** Whether a type is one of the nested groups of properties (not a value such as an enum). */
 	private static boolean isGroup(Class<?> type) {
-		return type.getEnclosingClass() == StreamGuardProperties.class && !type.isEnum() && !type.isRecord();
+		Class<?> enclosing = type.getEnclosingClass();
+		return (enclosing == StreamGuardProperties.class || enclosing == StreamGuardClientProperties.class)
+				&& !type.isEnum() && !type.isRecord();
 	}
 
 }

@@ -1,5 +1,7 @@
 package dev.streamguard.autoconfigure;
 
+import java.time.Duration;
+
 import dev.streamguard.transport.TransportOptions;
 import dev.streamguard.transport.TransportStatus;
 import reactor.netty.http.server.HttpServer;
@@ -9,9 +11,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration}
@@ -24,13 +26,14 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass({ HttpServer.class, NettyServerCustomizer.class })
 @ConditionalOnBooleanProperty(name = "streamguard.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(StreamGuardProperties.class)
+@Import(StreamGuardPropertiesConfiguration.class)
 public final class StreamGuardTransportAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
 	TransportStatus streamGuardTransportStatus(StreamGuardProperties properties) {
-		return new TransportStatus(transportOptions(properties.getTransport()));
+		StreamGuardProperties.Transport transport = properties.getTransport();
+		return new TransportStatus(transportOptions(transport.getUserTimeout(), transport.getKeepalive()));
 	}
 
 	@Bean
@@ -43,14 +46,16 @@ public final class StreamGuardTransportAutoConfiguration {
 				properties.getTransport().getRequestHeaderTimeout());
 	}
 
-	static TransportOptions transportOptions(StreamGuardProperties.Transport transport) {
-		TransportOptions options = TransportOptions.NONE.withUserTimeout(transport.getUserTimeout());
-		StreamGuardProperties.Keepalive keepalive = transport.getKeepalive();
+	/**
+	 * Return the socket options that the server's and the client's transport properties describe.
+	 */
+	static TransportOptions transportOptions(Duration userTimeout, StreamGuardProperties.Keepalive keepalive) {
+		TransportOptions options = TransportOptions.NONE.withUserTimeout(userTimeout);
 		return keepalive.isEnabled()
 				? options.withKeepalive(keepalive.getIdle(), keepalive.getInterval(), keepalive.getCount()) : options;
 	}
 
-	private static String describe(java.time.Duration duration) {
+	private static String describe(Duration duration) {
 		return duration.isZero() ? "off" : duration.toMillis() + " ms";
 	}
 

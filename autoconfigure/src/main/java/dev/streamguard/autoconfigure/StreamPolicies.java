@@ -55,11 +55,15 @@ final class StreamPolicies {
 				or(route.getHeartbeatInterval(), base.heartbeatInterval()), base.ndjsonHeartbeat(),
 				(route.getWindowLow() != null) ? route.getWindowLow() : base.windowLow(),
 				(route.getWindowHigh() != null) ? route.getWindowHigh() : base.windowHigh(),
-				new StreamPolicy.Resilience(or(route.getBulkhead(), base.resilience().bulkhead()),
-						or(route.getRateLimiter(), base.resilience().rateLimiter()),
-						or(route.getTimeLimiter(), base.resilience().timeLimiter()),
-						or(route.getCircuitBreaker(), base.resilience().circuitBreaker())),
+				apply(route.getResilience(), base.resilience()),
 				route.isGuardResources(), or(route.getLease(), base.lease()));
+	}
+
+	private static StreamPolicy.Resilience apply(StreamGuardProperties.Resilience route,
+			StreamPolicy.Resilience base) {
+		return new StreamPolicy.Resilience(or(route.getBulkhead(), base.bulkhead()),
+				or(route.getRateLimiter(), base.rateLimiter()), or(route.getTimeLimiter(), base.timeLimiter()),
+				or(route.getCircuitBreaker(), base.circuitBreaker()));
 	}
 
 	private static @Nullable String or(@Nullable String value, @Nullable String fallback) {

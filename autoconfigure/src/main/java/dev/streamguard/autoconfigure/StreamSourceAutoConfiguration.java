@@ -12,9 +12,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Import;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -29,7 +29,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 @ConditionalOnClass(RouterFunction.class)
 @Conditional(StreamSourceAutoConfiguration.AnySource.class)
 @ConditionalOnBooleanProperty(name = { "streamguard.enabled", "streamguard.endpoint.enabled" }, matchIfMissing = true)
-@EnableConfigurationProperties(StreamGuardProperties.class)
+@Import(StreamGuardPropertiesConfiguration.class)
 public final class StreamSourceAutoConfiguration {
 
 	@Bean

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.web.StreamGuardWebFilter;
+import dev.streamguard.web.StreamPolicyResolver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,6 +32,7 @@ import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.core.io.support.SpringFactoriesLoader.ArgumentResolver;
 import org.springframework.core.io.support.SpringFactoriesLoader.FailureHandler;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.PathContainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,7 +57,7 @@ class StreamGuardPropertiesBindingTests {
 		this.contextRunner
 			.withConfiguration(AutoConfigurations.of(StreamGuardClientAutoConfiguration.class))
 			.withPropertyValues("streamguard.client.read-idle-timeout=10s", "streamguard.client.retry.max-attempts=3",
-					"streamguard.routes[/x].stall-timeout=3s", "streamguard.routes[/x].bulkhead=ticks",
+					"streamguard.routes[/x].stall-timeout=3s", "streamguard.routes[/x].resilience.bulkhead=ticks",
 					"streamguard.logging.debug-reasons=completed", "streamguard.additional-media-types=text/csv")
 			.run((context) -> assertThat(context).hasNotFailed());
 	}
@@ -78,24 +81,70 @@ class StreamGuardPropertiesBindingTests {
 	}
 
 	@Test
+	void flatResilienceKeyOfARouteFailsStartupSuggestingItsResilienceGroup() {
+		this.contextRunner.withPropertyValues("streamguard.routes[/x].bulkhead=ticks").run((context) -> {
+			assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("streamguard.routes[/x].bulkhead");
+			assertThat(firstAnalysis(context.getStartupFailure()).getDescription())
+				.contains("Did you mean: streamguard.routes[/x].resilience.bulkhead");
+		});
+	}
+
+	@Test
+	void resilienceGroupOfARouteBindsBesideTheDefaults() {
+		this.contextRunner
+			.withPropertyValues("streamguard.resilience.rate-limiter=opens",
+					"streamguard.routes[/x].resilience.bulkhead=ticks")
+			.run((context) -> {
+				StreamGuardProperties.Route route = context.getBean(StreamGuardProperties.class).getRoutes().get("/x");
+				assertThat(route.getResilience().getBulkhead()).isEqualTo("ticks");
+				assertThat(route.getResilience().getRateLimiter()).isNull();
+				StreamPolicy policy = context.getBean(StreamPolicyResolver.class).resolve(PathContainer.parsePath("/x"));
+				assertThat(policy.resilience()).isEqualTo(new StreamPolicy.Resilience("ticks", "opens", null, null));
+			});
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "bulkhead", "rate-limiter", "time-limiter", "circuit-breaker", "bulkhed" })
+	void everyFlatResilienceKeyOfARouteIsSuggestedItsResilienceGroup(String key) {
+		assertThat(StreamGuardPropertyNames.closestTo(ConfigurationPropertyName.of("streamguard.routes[/x]." + key)))
+			.isEqualTo("streamguard.routes[/x].resilience." + key.replace("bulkhed", "bulkhead"));
+	}
+
+	@Test
 	void keyLikeNoPropertyGetsNoSuggestion() {
 		assertThat(StreamGuardPropertyNames.closestTo(ConfigurationPropertyName.of("streamguard.colour"))).isNull();
 		assertThat(StreamGuardPropertyNames.closestTo(ConfigurationPropertyName.of("streamguard.media-typs[0]")))
 			.isEqualTo("streamguard.media-types[0]");
 		assertThat(StreamGuardPropertyNames.closestTo(ConfigurationPropertyName.of("streamguard.client.retry.jiter")))
 			.isEqualTo("streamguard.client.retry.jitter");
+		assertThat(StreamGuardPropertyNames
+			.closestTo(ConfigurationPropertyName.of("streamguard.client.transport.user-timout")))
+			.isEqualTo("streamguard.client.transport.user-timeout");
+	}
+
+	@Test
+	void serverOnlyKeyUnderTheClientIsNotSuggestedTheServersKey() {
+		assertThat(StreamGuardPropertyNames
+			.closestTo(ConfigurationPropertyName.of("streamguard.client.transport.request-header-timeout"))).isNull();
+		assertThat(StreamGuardPropertyNames.all()).contains("streamguard.client.transport.keepalive.idle")
+			.doesNotContain("streamguard.client.transport.request-header-timeout");
 	}
 
 	@Test
 	void durationsWithoutAUnitAreSeconds() {
 		this.contextRunner
+			.withConfiguration(AutoConfigurations.of(StreamGuardClientAutoConfiguration.class))
 			.withPropertyValues("streamguard.stall-timeout=30", "streamguard.routes[/x].idle-timeout=5",
 					"streamguard.client.retry.initial-backoff=2", "streamguard.transport.user-timeout=20")
 			.run((context) -> {
 				StreamGuardProperties properties = context.getBean(StreamGuardProperties.class);
 				assertThat(properties.getStallTimeout()).isEqualTo(Duration.ofSeconds(30));
 				assertThat(properties.getRoutes().get("/x").getIdleTimeout()).isEqualTo(Duration.ofSeconds(5));
-				assertThat(properties.getClient().getRetry().getInitialBackoff()).isEqualTo(Duration.ofSeconds(2));
+				assertThat(context.getBean(StreamGuardClientProperties.class).getRetry().getInitialBackoff())
+					.isEqualTo(Duration.ofSeconds(2));
 				assertThat(properties.getTransport().getUserTimeout()).isEqualTo(Duration.ofSeconds(20));
 			});
 	}
@@ -103,6 +152,7 @@ class StreamGuardPropertiesBindingTests {
 	@Test
 	void everyDurationPropertyReadsUnitlessValuesAsSeconds() {
 		List<Field> durations = durationFields(StreamGuardProperties.class, new ArrayList<>());
+		durationFields(StreamGuardClientProperties.class, durations);
 		assertThat(durations).hasSizeGreaterThan(15);
 		assertThat(durations).allSatisfy((field) -> assertThat(field.getAnnotation(DurationUnit.class))
 			.as(field.getDeclaringClass().getSimpleName() + "." + field.getName())

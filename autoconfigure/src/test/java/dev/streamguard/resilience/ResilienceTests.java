@@ -158,7 +158,7 @@ class ResilienceTests {
 		try (TestServer server = TestServer.start("resilience4j.ratelimiter.instances.opens.limit-for-period=2",
 				"resilience4j.ratelimiter.instances.opens.limit-refresh-period=30s",
 				"resilience4j.ratelimiter.instances.opens.timeout-duration=0",
-				"streamguard.routes[/test/ndjson].rate-limiter=opens")) {
+				"streamguard.routes[/test/ndjson].resilience.rate-limiter=opens")) {
 			assertThat(SseClient.read(server.port(), "/test/ndjson?count=1", 10).status()).isEqualTo(200);
 			assertThat(SseClient.read(server.port(), "/test/ndjson?count=1", 10).status()).isEqualTo(200);
 			Http.Response limited = Http.get(server.port(), "/test/ndjson?count=1");
@@ -200,7 +200,7 @@ class ResilienceTests {
 	@Test
 	void timeLimiterBoundsTheTimeToTheFirstElement() throws Exception {
 		try (TestServer server = TestServer.start("resilience4j.timelimiter.instances.first.timeout-duration=300ms",
-				"streamguard.routes[/test/sse/late].time-limiter=first")) {
+				"streamguard.routes[/test/sse/late].resilience.time-limiter=first")) {
 			SseClient.Result result = SseClient.read(server.port(), "/test/sse/late?ms=5000", 20);
 			Ended ended = server.listener().awaitEnd(Duration.ofSeconds(3));
 			assertThat(ended.reason()).isEqualTo(TerminationReason.FIRST_ELEMENT_TIMEOUT);

@@ -112,6 +112,14 @@ class ApplicationConfigTests {
 	}
 
 	@Test
+	void routeResilienceGroupKeepsItsKeys() {
+		Map<String, Object> properties = properties(ChartRendering.withValuesFile("production-values.yaml").render());
+		assertThat(properties).containsEntry("streamguard.routes[/export/**].resilience.bulkhead", "exports")
+			.containsEntry("resilience4j.bulkhead.instances.exports.max-concurrent-calls", 50)
+			.doesNotContainKey("streamguard.routes[/export/**].bulkhead");
+	}
+
+	@Test
 	void routePatternsAlreadyInBracketsAreKept() {
 		Map<String, Object> properties = properties(
 				ChartRendering.withValuesFile("bracketed-route-values.yaml").render());

@@ -82,6 +82,13 @@ class ValuesSchemaTests {
 	}
 
 	@Test
+	void routeThatNamesItsBulkheadOutsideItsResilienceGroupIsRejected() {
+		assertThat(ChartRendering.withValuesFile("flat-resilience-route-values.yaml").renderFailure())
+			.contains("/streamguard/routes/~1export~1**")
+			.contains("bulkhead");
+	}
+
+	@Test
 	void misspelledTopLevelKeyIsRejected() {
 		assertThat(ChartRendering.withDefaults().set("replicaCont", 3).renderFailure()).contains("replicaCont");
 	}

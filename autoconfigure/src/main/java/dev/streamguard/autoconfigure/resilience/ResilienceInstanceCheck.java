@@ -81,8 +81,8 @@ final class ResilienceInstanceCheck {
 		boolean allowDefaults = properties.getResilience().isAllowDefaultInstances();
 		check("streamguard.resilience", "every route", properties.getResilience(), allowDefaults, failures);
 		properties.getRoutes()
-			.forEach((pattern, route) -> check("streamguard.routes[" + pattern + "]", "route " + pattern, route,
-					allowDefaults, failures));
+			.forEach((pattern, route) -> check("streamguard.routes[" + pattern + "].resilience", "route " + pattern,
+					route.getResilience(), allowDefaults, failures));
 		if (failures.size() == 1) {
 			throw failures.get(0);
 		}

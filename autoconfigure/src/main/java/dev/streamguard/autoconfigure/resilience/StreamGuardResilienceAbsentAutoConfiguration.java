@@ -3,14 +3,15 @@ package dev.streamguard.autoconfigure.resilience;
 import java.util.Map;
 
 import dev.streamguard.autoconfigure.StreamGuardProperties;
+import dev.streamguard.autoconfigure.StreamGuardPropertiesConfiguration;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Import;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration}
@@ -23,7 +24,7 @@ import org.springframework.context.annotation.Conditional;
 @AutoConfiguration
 @Conditional(StreamGuardResilienceAbsentAutoConfiguration.ResilienceAbsent.class)
 @ConditionalOnBooleanProperty(name = "streamguard.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(StreamGuardProperties.class)
+@Import(StreamGuardPropertiesConfiguration.class)
 public final class StreamGuardResilienceAbsentAutoConfiguration {
 
 	@Bean

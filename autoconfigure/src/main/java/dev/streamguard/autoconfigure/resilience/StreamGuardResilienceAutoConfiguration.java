@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import dev.streamguard.autoconfigure.StreamGuardAutoConfiguration;
 import dev.streamguard.autoconfigure.StreamGuardProperties;
+import dev.streamguard.autoconfigure.StreamGuardPropertiesConfiguration;
 import dev.streamguard.autoconfigure.resilience.ResilienceInstanceCheck.Kind;
 import dev.streamguard.resilience.ResilienceAdmission;
 import dev.streamguard.web.StreamPolicyCustomizer;
@@ -26,8 +27,8 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration}
@@ -47,7 +48,7 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass({ BulkheadRegistry.class, RateLimiterRegistry.class, CircuitBreakerRegistry.class,
 		TimeLimiterRegistry.class })
 @ConditionalOnBooleanProperty(name = "streamguard.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(StreamGuardProperties.class)
+@Import(StreamGuardPropertiesConfiguration.class)
 public final class StreamGuardResilienceAutoConfiguration {
 
 	@Bean

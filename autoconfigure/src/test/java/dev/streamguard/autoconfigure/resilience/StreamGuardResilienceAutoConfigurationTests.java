@@ -40,8 +40,8 @@ class StreamGuardResilienceAutoConfigurationTests {
 		this.contextRunner
 			.withPropertyValues("resilience4j.bulkhead.instances.ticks.max-concurrent-calls=2",
 					"resilience4j.timelimiter.instances.first.timeout-duration=3s",
-					"streamguard.routes[/demo/ticks].bulkhead=ticks",
-					"streamguard.routes[/demo/ticks].time-limiter=first")
+					"streamguard.routes[/demo/ticks].resilience.bulkhead=ticks",
+					"streamguard.routes[/demo/ticks].resilience.time-limiter=first")
 			.run((context) -> {
 				assertThat(context).hasNotFailed().hasSingleBean(ResilienceAdmission.class);
 				assertThat(context.getBean(StreamPolicyResolver.class)
@@ -54,8 +54,9 @@ class StreamGuardResilienceAutoConfigurationTests {
 	void routeNamingAnUnknownBulkheadFailsStartupNamingTheRouteAndTheInstance() {
 		this.contextRunner
 			.withPropertyValues("resilience4j.bulkhead.instances.ticks.max-concurrent-calls=2",
-					"streamguard.routes[/demo/ticks].bulkhead=tiks")
-			.run((context) -> assertThat(failure(context, "streamguard.routes[/demo/ticks].bulkhead", "tiks"))
+					"streamguard.routes[/demo/ticks].resilience.bulkhead=tiks")
+			.run((context) -> assertThat(
+					failure(context, "streamguard.routes[/demo/ticks].resilience.bulkhead", "tiks"))
 				.contains("route /demo/ticks names bulkhead 'tiks'")
 				.contains("configured bulkheads: [ticks]")
 				.contains("resilience4j.bulkhead.instances.tiks")
@@ -66,8 +67,9 @@ class StreamGuardResilienceAutoConfigurationTests {
 	void misspelledTimeLimiterFailsStartupRatherThanBecomeADefaultTimeout() {
 		this.contextRunner
 			.withPropertyValues("resilience4j.timelimiter.instances.first.timeout-duration=30s",
-					"streamguard.routes[/export/**].time-limiter=frist")
-			.run((context) -> assertThat(failure(context, "streamguard.routes[/export/**].time-limiter", "frist"))
+					"streamguard.routes[/export/**].resilience.time-limiter=frist")
+			.run((context) -> assertThat(
+					failure(context, "streamguard.routes[/export/**].resilience.time-limiter", "frist"))
 				.contains("route /export/** names time limiter 'frist'"));
 	}
 
@@ -85,8 +87,8 @@ class StreamGuardResilienceAutoConfigurationTests {
 	void switchLetsResilience4jCreateUnconfiguredInstancesFromItsDefaults() {
 		this.contextRunner
 			.withPropertyValues("streamguard.resilience.allow-default-instances=true",
-					"streamguard.routes[/demo/ticks].bulkhead=ticks",
-					"streamguard.routes[/demo/ticks].time-limiter=first")
+					"streamguard.routes[/demo/ticks].resilience.bulkhead=ticks",
+					"streamguard.routes[/demo/ticks].resilience.time-limiter=first")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				assertThat(context.getBean(StreamPolicyResolver.class)
@@ -101,8 +103,9 @@ class StreamGuardResilienceAutoConfigurationTests {
 		new ReactiveWebApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(StreamGuardAutoConfiguration.class,
 					StreamGuardResilienceAutoConfiguration.class, BulkheadAutoConfiguration.class))
-			.withPropertyValues("streamguard.routes[/demo/ticks].rate-limiter=opens")
-			.run((context) -> assertThat(failure(context, "streamguard.routes[/demo/ticks].rate-limiter", "opens"))
+			.withPropertyValues("streamguard.routes[/demo/ticks].resilience.rate-limiter=opens")
+			.run((context) -> assertThat(
+					failure(context, "streamguard.routes[/demo/ticks].resilience.rate-limiter", "opens"))
 				.contains("route /demo/ticks names rate limiter 'opens' but there is no registry of them"));
 	}
 
@@ -118,8 +121,9 @@ class StreamGuardResilienceAutoConfigurationTests {
 	@Test
 	void withoutResilience4jARouteThatNamesAnInstanceFailsStartup() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader("io.github.resilience4j"))
-			.withPropertyValues("streamguard.routes[/demo/ticks].bulkhead=ticks")
-			.run((context) -> assertThat(failure(context, "streamguard.routes[/demo/ticks].bulkhead", "ticks"))
+			.withPropertyValues("streamguard.routes[/demo/ticks].resilience.bulkhead=ticks")
+			.run((context) -> assertThat(
+					failure(context, "streamguard.routes[/demo/ticks].resilience.bulkhead", "ticks"))
 				.contains("Resilience4j is not on the class path"));
 	}
 
