@@ -713,8 +713,8 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 			}
 			return;
 		}
-		// A stream the guard ended otherwise was cut, not completed.
-		boolean cut = this.ended && this.endOrigin == Origin.GUARD;
+		// A stream that ended for any other reason than its source's end was cut, not completed.
+		boolean cut = this.ended && this.endOrigin != Origin.UPSTREAM;
 		if (this.upstreamDone && this.upstreamError == null && this.arrived.isEmpty() && !cut) {
 			complete(actual);
 		}
