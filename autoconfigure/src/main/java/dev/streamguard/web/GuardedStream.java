@@ -612,8 +612,9 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 						logger.debug(logPrefix() + "Upstream failed", error);
 					}
 				}
-				else {
-					Operators.onErrorDropped(error, currentContext());
+				else if (logger.isDebugEnabled()) {
+					// Its end was decided before, for another reason: nothing is lost.
+					logger.debug(logPrefix() + "Upstream failed after the stream ended", error);
 				}
 			}
 			else if (!this.awaitWritten) {

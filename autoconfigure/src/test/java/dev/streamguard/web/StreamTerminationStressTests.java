@@ -76,7 +76,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
@@ -192,9 +191,6 @@ class StreamTerminationStressTests {
 	}
 
 	@Test
-	@Disabled("Fails on the current GuardedStream, which synchronizes on the stream from producer and event-loop "
-			+ "threads: event loops were sampled waiting in GuardedStream.request and discardParked for the "
-			+ "monitor of a racing or producing thread; enable once the stream's state is confined to its event loop")
 	void eventLoopsNeverWaitForAMonitorHeldByAnotherThread() throws Exception {
 		Summary summary = raceOnLoopback(1000, Duration.ofSeconds(10));
 		summary.print("loopback, event loops watched");
