@@ -546,6 +546,10 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		}
 		finishDownstream(actual);
 		requestMore();
+		if (this.downstreamDone || this.cancelled) {
+			// Let go of the transport's subscriber: whoever still holds the body does not keep it.
+			this.actual = Operators.emptySubscriber();
+		}
 	}
 
 	/**
