@@ -2,12 +2,14 @@ package dev.streamguard.web;
 
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -70,22 +72,6 @@ interface BodyShape<T> {
 
 	};
 
-	/**
-	 * Release the buffers of a group the transport discards unsent: the discarded publisher is
-	 * one of ours, or wraps one (the server maps each group to its own buffer type).
-	 */
-	static void releaseUnsent(Publisher<?> discarded) {
-		if (discarded instanceof CountedGroup group) {
-			group.releaseIfUnsent();
-			return;
-		}
-		Scannable.from(discarded)
-			.parents()
-			.filter(CountedGroup.class::isInstance)
-			.findFirst()
-			.ifPresent((group) -> ((CountedGroup) group).releaseIfUnsent());
-	}
-
 	/** Return the element as handed downstream, counting its bytes as they pass. */
 	T counted(T element, GuardedStream<?> stream);
 
@@ -101,7 +87,7 @@ interface BodyShape<T> {
 	/**
 	 * A group on its way to the transport: counts its bytes as they pass, and knows whether it
 	 * was ever subscribed, so that a group the transport drops unsent can be released exactly
-	 * once.
+	 * once. The stream links the groups it handed over and the transport has not taken yet.
 	 */
 	final class CountedGroup extends FluxOperator<DataBuffer, DataBuffer> {
 
@@ -112,6 +98,9 @@ interface BodyShape<T> {
 
 		private volatile int taken;
 
+		// The next group handed over after this one, confined to the stream's drain loop.
+		@Nullable CountedGroup next;
+
 		CountedGroup(Publisher<? extends DataBuffer> group, GuardedStream<?> stream) {
 			super(Flux.from(group));
 			this.stream = stream;
@@ -119,8 +108,16 @@ interface BodyShape<T> {
 
 		@Override
 		public void subscribe(CoreSubscriber<? super DataBuffer> actual) {
-			TAKEN.set(this, 1);
+			if (!TAKEN.compareAndSet(this, 0, 1)) {
+				// Released as unsent, or subscribed before: there is nothing left to write.
+				Operators.complete(actual);
+				return;
+			}
 			this.source.doOnNext((buffer) -> this.stream.addBytes(buffer.readableByteCount())).subscribe(actual);
+		}
+
+		boolean taken() {
+			return this.taken != 0;
 		}
 
 		void releaseIfUnsent() {

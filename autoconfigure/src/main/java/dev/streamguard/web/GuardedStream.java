@@ -168,6 +168,11 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 
 	private byte @Nullable [] finalFrame;
 
+	// Groups handed to the transport that it has not taken yet, oldest first.
+	private BodyShape.@Nullable CountedGroup unsent;
+
+	private BodyShape.@Nullable CountedGroup unsentLast;
+
 	GuardedStream(String id, String route, String mediaType, @Nullable InetSocketAddress remoteAddress,
 			StreamPolicy policy, StreamRegistry registry, BodyShape<T> shape, @Nullable FinalFrames frames,
 			DataBufferFactory bufferFactory, @Nullable Channel channel, StreamTicker ticker) {
@@ -374,16 +379,11 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 	Mono<Void> track(Mono<Void> write, Supplier<@Nullable Mono<Void>> exchangeDone,
 			Function<StreamRejectedException, @Nullable Mono<Void>> onRejected) {
 		this.awaitWritten = true;
-		// Groups handed to the transport wait in its queue (Reactor Netty prefetches them);
-		// when the transport cancels, it discards them as publishers, which no buffer hook
-		// recognises: release the buffers of those of ours that were never subscribed.
-		Mono<Void> released = this.shape.framed() ? write.doOnDiscard(Publisher.class, BodyShape::releaseUnsent)
-				: write;
 		return new Mono<>() {
 
 			@Override
 			public void subscribe(CoreSubscriber<? super Void> actual) {
-				released.subscribe(new WriteTracker(GuardedStream.this, GuardedStream.this.registry, actual,
+				write.subscribe(new WriteTracker(GuardedStream.this, GuardedStream.this.registry, actual,
 						exchangeDone, onRejected));
 			}
 
@@ -546,6 +546,9 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		}
 		finishDownstream(actual);
 		requestMore();
+		if (this.cancelled) {
+			releaseUnsent();
+		}
 		if (this.downstreamDone || this.cancelled) {
 			// Let go of the transport's subscriber: whoever still holds the body does not keep it.
 			this.actual = Operators.emptySubscriber();
@@ -576,7 +579,11 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 			this.taken++;
 			this.demand--;
 			this.lastEmitNanos = System.nanoTime();
-			actual.onNext(this.shape.counted(element, this));
+			T counted = this.shape.counted(element, this);
+			if (counted instanceof BodyShape.CountedGroup group) {
+				handedOver(group);
+			}
+			actual.onNext(counted);
 		}
 		if (this.heartbeatDue) {
 			this.heartbeatDue = false;
@@ -593,6 +600,35 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		this.lastEmitNanos = System.nanoTime();
 		addBytes(frame.length);
 		actual.onNext(this.shape.of(this.bufferFactory.wrap(frame)));
+	}
+
+	/**
+	 * Remember a group handed to the transport until it takes it. Groups wait in the
+	 * transport's queue (Reactor Netty prefetches them), and a transport that cancels drops them
+	 * unsubscribed; they are taken in order, so the taken ones leave from the front.
+	 */
+	private void handedOver(BodyShape.CountedGroup group) {
+		BodyShape.CountedGroup first = this.unsent;
+		while (first != null && first.taken()) {
+			first = first.next;
+		}
+		if (first == null) {
+			this.unsent = group;
+		}
+		else {
+			this.unsent = first;
+			Objects.requireNonNull(this.unsentLast).next = group;
+		}
+		this.unsentLast = group;
+	}
+
+	/** Release the groups the transport will never take: it cancelled. */
+	private void releaseUnsent() {
+		for (BodyShape.CountedGroup group = this.unsent; group != null; group = group.next) {
+			group.releaseIfUnsent();
+		}
+		this.unsent = null;
+		this.unsentLast = null;
 	}
 
 	private void discardArrived() {

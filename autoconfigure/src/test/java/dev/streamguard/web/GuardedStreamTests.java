@@ -17,12 +17,14 @@ import dev.streamguard.stream.StreamListener;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.TerminationReason;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
@@ -32,6 +34,8 @@ import reactor.core.publisher.Mono;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.core.io.buffer.NettyDataBuffer;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -193,6 +197,43 @@ class GuardedStreamTests {
 		// A write that completes releases it at once when the server does not say more.
 		stream.track(Mono.empty(), () -> null).subscribe();
 		assertThat(registry.openResponses()).isZero();
+	}
+
+	@Test
+	void groupsTheTransportHeldButNeverSubscribedAreReleasedWhenItCancels() {
+		StreamRegistry registry = new StreamRegistry();
+		GuardedStream<Publisher<? extends DataBuffer>> stream = new GuardedStream<>("id", "/route",
+				"text/event-stream", null, POLICY, registry, BodyShape.GROUPED, null,
+				DefaultDataBufferFactory.sharedInstance, null, new StreamTicker());
+		List<io.netty.buffer.ByteBuf> sourced = new ArrayList<>();
+		NettyDataBufferFactory buffers = new NettyDataBufferFactory(PooledByteBufAllocator.DEFAULT);
+		// Holds the groups it is handed, as Reactor Netty's prefetch queue does, and subscribes
+		// only the first two: the others are still queued when it cancels.
+		List<Publisher<? extends DataBuffer>> held = new ArrayList<>();
+		BaseSubscriber<Publisher<? extends DataBuffer>> transport = new BaseSubscriber<>() {
+			@Override
+			protected void hookOnSubscribe(Subscription subscription) {
+				request(6);
+			}
+
+			@Override
+			protected void hookOnNext(Publisher<? extends DataBuffer> group) {
+				held.add(group);
+			}
+		};
+		stream.body(Flux.range(0, 5).map((i) -> {
+			NettyDataBuffer buffer = buffers.allocateBuffer(8).write(new byte[] { i.byteValue() });
+			sourced.add(buffer.getNativeBuffer());
+			return Mono.just(buffer);
+		}).concatWith(Flux.never())).subscribe(transport);
+		assertThat(held).as("the commit element and five groups").hasSize(6);
+		Flux.concat(held.subList(0, 3)).subscribe(DataBufferUtils::release);
+		transport.cancel();
+		assertThat(sourced).as("source buffers").hasSize(5);
+		assertThat(sourced).extracting(io.netty.buffer.ByteBuf::refCnt).as("every buffer released once").containsOnly(0);
+		assertThat(stream.bytesSent()).as("only the subscribed groups count").isEqualTo(2);
+		Flux.concat(held.subList(3, 6)).subscribe(DataBufferUtils::release);
+		assertThat(sourced).extracting(io.netty.buffer.ByteBuf::refCnt).as("a released group writes nothing").containsOnly(0);
 	}
 
 	private static GuardedStream<DataBuffer> newStream(StreamRegistry registry) {
