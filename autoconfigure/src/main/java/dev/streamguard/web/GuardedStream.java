@@ -7,7 +7,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.streamguard.stream.LiveStream;
@@ -75,6 +74,10 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		.newUpdater(GuardedStream.class, "requested");
 
 	@SuppressWarnings("rawtypes")
+	private static final AtomicLongFieldUpdater<GuardedStream> ASKED = AtomicLongFieldUpdater
+		.newUpdater(GuardedStream.class, "asked");
+
+	@SuppressWarnings("rawtypes")
 	private static final AtomicReferenceFieldUpdater<GuardedStream, Subscription> UPSTREAM = AtomicReferenceFieldUpdater
 		.newUpdater(GuardedStream.class, Subscription.class, "upstream");
 
@@ -98,9 +101,6 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 
 	private final StreamTicker ticker;
 
-	// Elements the upstream delivered and the transport has not taken yet: at most
-	// PARK_CAPACITY + 1, because the upstream is asked for one at a time.
-	private final Queue<T> arrived = Queues.<T>unboundedMultiproducer().get();
 
 	// Signals recorded from any thread, for the drain loop.
 
@@ -111,6 +111,14 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 	private volatile @Nullable CoreSubscriber<? super T> actual;
 
 	private volatile @Nullable Subscription upstream;
+
+	// Elements the upstream delivered and the transport has not taken yet, at most
+	// PARK_CAPACITY + 1 because the upstream is asked for one at a time: the first in a slot,
+	// later ones in a queue created when a second arrives before the first is taken (most
+	// streams never need one) and used from then on, so that the order holds.
+	private volatile @Nullable T arrivedFirst;
+
+	private volatile @Nullable Queue<T> arrivedMore;
 
 	// Whether the stream is set up, so that signals drain.
 	private volatile boolean begun;
@@ -142,9 +150,16 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 	// Set before the body is subscribed.
 	private @Nullable StreamWriterPool writers;
 
-	// Written by the drain loop, read by the timers and the view.
-
+	// Elements asked of the upstream: claimed one at a time, by the drain loop or by the
+	// upstream's own thread right after an element arrives, so that a producer thread need not
+	// wait for the event loop between elements.
 	private volatile long asked;
+
+	// Written by the drain loop, read by the timers, the view and the upstream's thread.
+
+	private volatile long taken;
+
+	private volatile boolean downstreamDone;
 
 	private volatile long lastEmitNanos = System.nanoTime();
 
@@ -154,8 +169,6 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 
 	private long demand;
 
-	private long taken;
-
 	private boolean committed;
 
 	private boolean upstreamEndSeen;
@@ -163,8 +176,6 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 	private boolean transportEndSeen;
 
 	private boolean ended;
-
-	private boolean downstreamDone;
 
 	private byte @Nullable [] finalFrame;
 
@@ -292,10 +303,11 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 			this.shape.discard(element);
 			return;
 		}
-		this.arrived.offer(element);
+		offerArrived(element);
 		// The upstream signals serially: a single writer.
 		this.elements = this.elements + 1;
 		signal();
+		requestMore();
 	}
 
 	@Override
@@ -363,28 +375,37 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 	 * Track the transport's write of this stream's body, as {@link WriteTracker} describes; a
 	 * refused source fails the write.
 	 * @param write the transport's write
-	 * @param exchangeDone what completes once the exchange has written its last bytes (the
-	 * terminating chunk comes after the body), asked for when the body is written; it may
-	 * return {@code null} when the server does not tell
+	 * @param exchangeDone what completes once the exchange has written its last bytes, or
+	 * returns {@code null} when the server does not tell
 	 */
 	Mono<Void> track(Mono<Void> write, Supplier<@Nullable Mono<Void>> exchangeDone) {
-		return track(write, exchangeDone, (rejected) -> null);
+		return track(write, new WriteTracker.Exchange() {
+
+			@Override
+			public @Nullable Mono<Void> done() {
+				return exchangeDone.get();
+			}
+
+			@Override
+			public @Nullable Mono<Void> refusal(StreamRejectedException rejected) {
+				return null;
+			}
+
+		});
 	}
 
 	/**
-	 * Track the transport's write of this stream's body, as {@link #track(Mono, Supplier)}.
-	 * @param onRejected the response to a source refused before anything was committed, or
-	 * {@code null} to fail the write
+	 * Track the transport's write of this stream's body, as {@link WriteTracker} describes.
+	 * @param write the transport's write
+	 * @param exchange the exchange whose body it is
 	 */
-	Mono<Void> track(Mono<Void> write, Supplier<@Nullable Mono<Void>> exchangeDone,
-			Function<StreamRejectedException, @Nullable Mono<Void>> onRejected) {
+	Mono<Void> track(Mono<Void> write, WriteTracker.Exchange exchange) {
 		this.awaitWritten = true;
 		return new Mono<>() {
 
 			@Override
 			public void subscribe(CoreSubscriber<? super Void> actual) {
-				write.subscribe(new WriteTracker(GuardedStream.this, GuardedStream.this.registry, actual,
-						exchangeDone, onRejected));
+				write.subscribe(new WriteTracker(GuardedStream.this, GuardedStream.this.registry, actual, exchange));
 			}
 
 		};
@@ -564,7 +585,7 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 	 */
 	private void emit(CoreSubscriber<? super T> actual) {
 		if (!this.committed) {
-			boolean wanted = !this.arrived.isEmpty() || (this.commitWanted && !this.upstreamDone);
+			boolean wanted = !noneArrived() || (this.commitWanted && !this.upstreamDone);
 			if (!wanted || this.demand == 0) {
 				return;
 			}
@@ -575,7 +596,9 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 			firstElement();
 		}
 		T element;
-		while (this.demand > 0 && !this.cancelled && (element = this.arrived.poll()) != null) {
+		// Only while the window has room: an element the upstream delivered ahead waits here,
+		// so that the transport never holds more than the window and one element.
+		while (this.demand > 0 && !this.cancelled && windowHasRoom() && (element = pollArrived()) != null) {
 			this.taken++;
 			this.demand--;
 			this.lastEmitNanos = System.nanoTime();
@@ -589,7 +612,7 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 			this.heartbeatDue = false;
 			FinalFrames frames = this.frames;
 			byte[] heartbeat = (frames != null) ? frames.heartbeat() : null;
-			if (heartbeat != null && this.demand > 0 && this.arrived.isEmpty() && !this.upstreamDone) {
+			if (heartbeat != null && this.demand > 0 && noneArrived() && !this.upstreamDone) {
 				emitOwn(actual, heartbeat);
 			}
 		}
@@ -631,8 +654,38 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		this.unsentLast = null;
 	}
 
+	// The upstream's side: a single writer.
+	private void offerArrived(T element) {
+		Queue<T> more = this.arrivedMore;
+		if (more == null) {
+			if (this.arrivedFirst == null) {
+				this.arrivedFirst = element;
+				return;
+			}
+			more = Queues.<T>unboundedMultiproducer().get();
+			this.arrivedMore = more;
+		}
+		more.offer(element);
+	}
+
+	// The drain loop's side.
+	private @Nullable T pollArrived() {
+		T first = this.arrivedFirst;
+		if (first != null) {
+			this.arrivedFirst = null;
+			return first;
+		}
+		Queue<T> more = this.arrivedMore;
+		return (more != null) ? more.poll() : null;
+	}
+
+	private boolean noneArrived() {
+		Queue<T> more = this.arrivedMore;
+		return this.arrivedFirst == null && (more == null || more.isEmpty());
+	}
+
 	private void discardArrived() {
-		for (T element; (element = this.arrived.poll()) != null;) {
+		for (T element; (element = pollArrived()) != null;) {
 			this.taken++;
 			this.shape.discard(element);
 		}
@@ -756,7 +809,7 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		}
 		// A stream that ended for any other reason than its source's end was cut, not completed.
 		boolean cut = this.ended && this.endOrigin != Origin.UPSTREAM;
-		if (this.upstreamDone && this.upstreamError == null && this.arrived.isEmpty() && !cut) {
+		if (this.upstreamDone && this.upstreamError == null && noneArrived() && !cut) {
 			complete(actual);
 		}
 	}
@@ -766,7 +819,12 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		actual.onComplete();
 	}
 
-	/** Ask the upstream for one more element, if the write window has room for it. */
+	/**
+	 * Ask the upstream for one more element, if none is pending, fewer than
+	 * {@link #PARK_CAPACITY} wait for the transport, and the write window has room. Runs on the
+	 * drain loop and on the upstream's thread; the claim of {@link #asked} makes one request
+	 * per element.
+	 */
 	private void requestMore() {
 		Subscription s = this.upstream;
 		if (s == null || reason() != null || this.upstreamDone || this.cancelled || this.downstreamDone) {
@@ -774,10 +832,10 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		}
 		long asked = this.asked;
 		long elements = this.elements;
-		if (asked > elements || elements - this.taken >= PARK_CAPACITY || !windowHasRoom()) {
+		if (asked > elements || elements - this.taken >= PARK_CAPACITY || !windowHasRoom()
+				|| !ASKED.compareAndSet(this, asked, asked + 1)) {
 			return;
 		}
-		this.asked = asked + 1;
 		this.lastDemandNanos = System.nanoTime();
 		s.request(1);
 	}

@@ -16,6 +16,7 @@ import dev.streamguard.stream.StreamAdmission;
 import dev.streamguard.stream.StreamAdmission.Admission;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.StreamRegistry;
+import dev.streamguard.stream.StreamRejectedException;
 import dev.streamguard.stream.StreamWriterPool;
 import io.netty.channel.Channel;
 import org.jspecify.annotations.Nullable;
@@ -307,7 +308,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	/**
 	 * Response decorator that guards the body of streaming responses.
 	 */
-	private class GuardedResponse extends ServerHttpResponseDecorator {
+	private class GuardedResponse extends ServerHttpResponseDecorator implements WriteTracker.Exchange {
 
 		final ServerWebExchange exchange;
 
@@ -373,10 +374,19 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
 			ProxyHeaders.addTo(getHeaders(), contentType);
 			stream.writers(StreamGuardWebFilter.this.writerPool);
+			return stream.track(write.apply(stream), this);
+		}
+
+		@Override
+		public @Nullable Mono<Void> done() {
+			return exchangeDone(getDelegate());
+		}
+
+		@Override
+		public @Nullable Mono<Void> refusal(StreamRejectedException rejected) {
 			// A source refused before its first element (no writer thread): nothing is committed
 			// yet, so the refusal can still be the response.
-			return stream.track(write.apply(stream), () -> exchangeDone(getDelegate()),
-					(ex) -> getDelegate().isCommitted() ? null : refuse(ex.getRefusal()));
+			return getDelegate().isCommitted() ? null : refuse(rejected.getRefusal());
 		}
 
 		private Mono<Void> refuse(StreamAdmission.Refused refused) {

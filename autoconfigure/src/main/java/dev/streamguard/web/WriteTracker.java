@@ -2,8 +2,6 @@ package dev.streamguard.web;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.StreamRejectedException;
@@ -35,22 +33,18 @@ final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelF
 
 	private final CoreSubscriber<? super Void> actual;
 
-	private final Supplier<@Nullable Mono<Void>> exchangeDone;
-
-	private final Function<StreamRejectedException, @Nullable Mono<Void>> onRejected;
+	private final Exchange exchange;
 
 	private volatile int open;
 
 	private @Nullable Subscription subscription;
 
 	WriteTracker(GuardedStream<?> stream, StreamRegistry registry, CoreSubscriber<? super Void> actual,
-			Supplier<@Nullable Mono<Void>> exchangeDone,
-			Function<StreamRejectedException, @Nullable Mono<Void>> onRejected) {
+			Exchange exchange) {
 		this.stream = stream;
 		this.registry = registry;
 		this.actual = actual;
-		this.exchangeDone = exchangeDone;
-		this.onRejected = onRejected;
+		this.exchange = exchange;
 	}
 
 	@Override
@@ -79,7 +73,7 @@ final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelF
 	@Override
 	public void onComplete() {
 		this.stream.onWritten();
-		Mono<Void> done = this.exchangeDone.get();
+		Mono<Void> done = this.exchange.done();
 		if (done != null) {
 			done.subscribe(null, (ex) -> closeResponse(), this::closeResponse);
 		}
@@ -92,7 +86,7 @@ final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelF
 
 	@Override
 	public void onError(Throwable failure) {
-		Mono<Void> refusal = (failure instanceof StreamRejectedException rejected) ? this.onRejected.apply(rejected)
+		Mono<Void> refusal = (failure instanceof StreamRejectedException rejected) ? this.exchange.refusal(rejected)
 				: null;
 		if (refusal != null) {
 			// Refused before anything was committed: the refusal is the response.
@@ -132,6 +126,27 @@ final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelF
 				channel.closeFuture().removeListener(this);
 			}
 		}
+	}
+
+	/**
+	 * The exchange whose body is written: what the tracker asks of it.
+	 */
+	interface Exchange {
+
+		/**
+		 * Return what completes once the exchange has written its last bytes (the terminating
+		 * chunk comes after the body), asked for when the body is written.
+		 * @return the completion, or {@code null} when the server does not tell
+		 */
+		@Nullable Mono<Void> done();
+
+		/**
+		 * Return the response to a source refused before anything was committed.
+		 * @param rejected the refusal
+		 * @return the response, or {@code null} to fail the write
+		 */
+		@Nullable Mono<Void> refusal(StreamRejectedException rejected);
+
 	}
 
 }
