@@ -17,6 +17,7 @@ for run in 1 2 3; do   # heap per stream is noisy: three runs, the chart shows t
   java -cp "$cp" dev.streamguard.bench.FanOutBenchmark 10000 30 | tee -a "$out"
 done
 java -cp "$cp" dev.streamguard.bench.DeadPeerBenchmark 50 20 | tee -a "$out"   # needs root and iproute2
+java -cp "$cp" dev.streamguard.bench.WriterServerBenchmark 2000000 3 | tee -a "$out"
 java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s | tee -a "$out"
 {
   echo "# Benchmark results"
@@ -26,7 +27,7 @@ java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r), $(java -version 2>&1 | head -1)"
   echo
   echo '```'
-  grep -E "^throughput|^static-files|^file-byte-source|^slow-readers|^fan-out|^dead-peer|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
+  grep -E "^throughput|^static-files|^file-byte-source|^slow-readers|^fan-out|^dead-peer|^writer-server|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
   echo '```'
   echo
   echo '![Benchmark chart](results.png)'

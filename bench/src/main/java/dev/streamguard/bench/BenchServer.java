@@ -96,6 +96,45 @@ public class BenchServer {
 				.map((tick) -> Long.toString(System.currentTimeMillis()));
 		}
 
+		/**
+		 * {@code count} items of {@code size} bytes from a blocking producer that writes with
+		 * {@code tryWrite} and waits with {@code awaitWritable}.
+		 */
+		@GetMapping(path = "/bench/writer", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+		Flux<DataBuffer> writer(@RequestParam long count, @RequestParam(defaultValue = "100") int size) {
+			byte[] item = new byte[size];
+			return dev.streamguard.stream.StreamWriters.<DataBuffer>flux((writer) -> {
+				for (long i = 0; i < count; i++) {
+					DataBuffer buffer = DefaultDataBufferFactory.sharedInstance.wrap(item);
+					while (writer.tryWrite(buffer) == dev.streamguard.stream.WriteResult.FULL) {
+						if (writer.awaitWritable(dev.streamguard.stream.Deadline.after(java.time.Duration.ofSeconds(30)))
+								!= dev.streamguard.stream.WaitResult.WRITABLE) {
+							return;
+						}
+					}
+				}
+			});
+		}
+
+		/** The same items from {@code Flux.create}, emitting only what was requested. */
+		@GetMapping(path = "/bench/create", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+		Flux<DataBuffer> create(@RequestParam long count, @RequestParam(defaultValue = "100") int size) {
+			byte[] item = new byte[size];
+			return Flux.<DataBuffer>create((sink) -> {
+				long[] sent = { 0 };
+				sink.onRequest((n) -> {
+					synchronized (sent) {
+						for (long i = 0; i < n && sent[0] < count; i++, sent[0]++) {
+							sink.next(DefaultDataBufferFactory.sharedInstance.wrap(item));
+						}
+						if (sent[0] == count) {
+							sink.complete();
+						}
+					}
+				});
+			});
+		}
+
 		/** An endless stream of freshly allocated chunks, as real data would be. */
 		@GetMapping(path = "/bench/fresh", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
 		Flux<DataBuffer> fresh(@RequestParam(defaultValue = "8192") int chunk) {

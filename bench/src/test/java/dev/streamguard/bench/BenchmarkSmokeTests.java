@@ -28,6 +28,16 @@ class BenchmarkSmokeTests {
 	}
 
 	@Test
+	void writerServerBenchmarkDeliversEveryItemOfEveryVariant() throws Exception {
+		WriterServerBenchmark.Result result = WriterServerBenchmark.run(20_000, 1);
+		assertThat(result.guardedWriter()).isPositive();
+		assertThat(result.guardedCreate()).isPositive();
+		assertThat(result.unguardedWriter()).isPositive();
+		assertThat(result.unguardedCreate()).isPositive();
+		assertThat(result.report()).startsWith("writer-server items=20000 rounds=1 ");
+	}
+
+	@Test
 	void staticFileBenchmarkMeasuresEveryVariantAndDeletesItsFile() throws Exception {
 		StaticFileBenchmark.Result result = StaticFileBenchmark.run(64L * 1024 * 1024, 1);
 		assertThat(List.of(result.staticGuarded(), result.staticUnguarded(), result.sourceZeroCopy(),
