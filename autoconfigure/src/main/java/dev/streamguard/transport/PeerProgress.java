@@ -301,7 +301,15 @@ public final class PeerProgress extends ChannelDuplexHandler {
 				logger.debug("[" + channel + "] Closing: " + timedOut.getMessage());
 			}
 			stopSampling();
-			channel.close();
+			// Closed from here, next to the socket: the handlers behind would close gracefully,
+			// and HTTP/2's graceful close waits to send a GOAWAY the peer will never take.
+			ChannelHandlerContext context = this.context;
+			if (context != null) {
+				context.close();
+			}
+			else {
+				channel.close();
+			}
 		}
 	}
 

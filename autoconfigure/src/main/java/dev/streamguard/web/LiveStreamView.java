@@ -14,6 +14,7 @@ import dev.streamguard.transport.PeerProgress;
 import dev.streamguard.transport.TcpInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,6 +44,9 @@ abstract class LiveStreamView implements LiveStream {
 
 	final @Nullable Channel channel;
 
+	// The TCP connection: the channel itself, or the parent of an HTTP/2 stream's channel.
+	final @Nullable Channel connection;
+
 	// The kernel's view of the connection, where the transport offers TCP_INFO.
 	final @Nullable PeerProgress progress;
 
@@ -71,8 +75,22 @@ abstract class LiveStreamView implements LiveStream {
 		this.remoteAddress = remoteAddress;
 		this.policy = policy;
 		this.channel = channel;
-		this.progress = (channel != null) ? PeerProgress.of(channel) : null;
+		this.connection = connectionOf(channel);
+		this.progress = (this.connection != null) ? PeerProgress.of(this.connection) : null;
 		this.timers = new StreamTimers(this, framed);
+	}
+
+	/**
+	 * Return the TCP connection a stream's channel belongs to. An HTTP/2 stream has a channel
+	 * of its own, whose parent carries the socket, its TCP_INFO and the connection's handlers;
+	 * the parent of an accepted HTTP/1.1 connection is the server's listening channel, so only
+	 * an HTTP/2 stream looks up.
+	 */
+	private static @Nullable Channel connectionOf(@Nullable Channel channel) {
+		if (channel instanceof Http2StreamChannel && channel.parent() != null) {
+			return channel.parent();
+		}
+		return channel;
 	}
 
 	/**
@@ -197,8 +215,8 @@ abstract class LiveStreamView implements LiveStream {
 
 	@Override
 	public Optional<TcpInfo> tcpInfo() {
-		Channel channel = this.channel;
-		return (channel != null && this.reason == null) ? TcpInfo.read(channel) : Optional.empty();
+		Channel connection = this.connection;
+		return (connection != null && this.reason == null) ? TcpInfo.read(connection) : Optional.empty();
 	}
 
 	@Override

@@ -192,7 +192,8 @@ final class StreamTimers implements StreamTicker.Ticking {
 			return false;
 		}
 		// Blocked: keep the kernel's view, to tell a silent peer from one that stopped reading.
-		this.lastTcpInfo = TcpInfo.read(channel).orElse(null);
+		Channel connection = this.stream.connection;
+		this.lastTcpInfo = (connection != null) ? TcpInfo.read(connection).orElse(null) : null;
 		return expired(stallTimeout, now - this.lastProgressNanos);
 	}
 

@@ -51,6 +51,24 @@ class SilentPeerFaultTests {
 	}
 
 	@Test
+	void bulkStreamOverHttp2ToASilentPeerEndsPeerUnresponsiveWithinTheUserTimeout() throws Exception {
+		try (NetNs ns = NetNs.createOrSkip();
+				TestServer server = startFor(ns, GUARDED, "streamguard.heartbeat.interval=0",
+						"server.http2.enabled=true")) {
+			// h2c with prior knowledge: the stream runs on an HTTP/2 stream channel, a child of
+			// the connection, whose socket and TCP_INFO belong to its parent.
+			LiveStream stream = startClients(ns, server, "/test/bulk", 1, "--http2-prior-knowledge").get(0);
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> stream.bytesSent() > 4 * 1024 * 1024);
+			assertThat(stream.tcpInfo()).as("the connection's TCP_INFO, seen from an HTTP/2 stream").isPresent();
+			long cut = cut(ns);
+			Ended ended = server.listener().awaitEnd(USER_TIMEOUT.plus(RELEASE_MARGIN).plusSeconds(2));
+			assertThat(ended.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
+			assertThat(Duration.ofNanos(ended.nanoTime() - cut)).isLessThanOrEqualTo(USER_TIMEOUT.plus(RELEASE_MARGIN));
+			assertReleased(server, 1);
+		}
+	}
+
+	@Test
 	void bulkStreamToASilentPeerHangsWithoutTheTransportOptions() throws Exception {
 		try (NetNs ns = NetNs.createOrSkip();
 				TestServer server = startFor(ns, TRANSPORT_OFF, "streamguard.heartbeat.interval=0")) {
@@ -121,12 +139,15 @@ class SilentPeerFaultTests {
 		return TestServer.start(properties.toArray(String[]::new));
 	}
 
-	private static List<LiveStream> startClients(NetNs ns, TestServer server, String path, int count)
-			throws Exception {
+	private static List<LiveStream> startClients(NetNs ns, TestServer server, String path, int count,
+			String... curlOptions) throws Exception {
 		String url = "http://" + ns.hostAddress() + ":" + server.port() + path;
+		List<String> command = new ArrayList<>(List.of("curl", "-sN", "--max-time", "120", "-o", "/dev/null"));
+		command.addAll(List.of(curlOptions));
+		command.add(url);
 		List<LiveStream> streams = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
-			ns.start("curl", "-sN", "--max-time", "120", "-o", "/dev/null", url);
+			ns.start(command.toArray(String[]::new));
 		}
 		for (int i = 0; i < count; i++) {
 			streams.add(server.listener().awaitStart(Duration.ofSeconds(15)));
