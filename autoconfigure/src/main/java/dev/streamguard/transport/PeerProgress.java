@@ -66,6 +66,14 @@ public final class PeerProgress extends ChannelDuplexHandler {
 	 */
 	private static final int SILENT_PROBES = 3;
 
+	/**
+	 * Retransmissions in a row of the oldest unacknowledged data that make a peer silent: time
+	 * alone is not enough, because after a closed window or a loss the kernel's retransmission
+	 * timer may be backed off past the user timeout, and a live peer on a lossy link then goes
+	 * without an acknowledgement that long for want of anything to answer.
+	 */
+	private static final int SILENT_RETRANSMITS = 3;
+
 	private final long userTimeoutNanos;
 
 	private final long periodNanos;
@@ -289,10 +297,11 @@ public final class PeerProgress extends ChannelDuplexHandler {
 	}
 
 	private void applyUserTimeout(Channel channel, TcpInfo info) {
-		// Silent: data in flight and no acknowledgement, or a closed window whose probes go
-		// unanswered. A live receiver may leave a probe unanswered now and then (Linux answers
+		// Silent: data in flight, retransmitted three times in a row with no acknowledgement, or
+		// a closed window whose probes go unanswered. A live receiver may leave a probe unanswered now and then (Linux answers
 		// out-of-window segments at most once per 500 ms; an answer may be lost).
-		boolean unanswered = info.unacked() > 0 || info.zeroWindowProbes() >= SILENT_PROBES;
+		boolean unanswered = (info.unacked() > 0 && info.retransmits() >= SILENT_RETRANSMITS)
+				|| info.zeroWindowProbes() >= SILENT_PROBES;
 		if (unanswered && info.sinceLastAck().toNanos() >= this.userTimeoutNanos) {
 			PeerTimeoutException timedOut = new PeerTimeoutException(
 					"Peer acknowledged nothing for " + Duration.ofNanos(this.userTimeoutNanos) + " (" + info + ")");
