@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -68,7 +69,12 @@ final class WriterFlux<T> extends Flux<T> {
 
 		private final Condition changed = this.lock.newCondition();
 
-		private volatile boolean cancelled;
+		@SuppressWarnings("rawtypes")
+		private static final AtomicIntegerFieldUpdater<Writer> CANCELLED = AtomicIntegerFieldUpdater
+			.newUpdater(Writer.class, "cancelled");
+
+		// Set once: a second cancel does not interrupt the producer again.
+		private volatile int cancelled;
 
 		// Guarded by "this", which only producer threads take: the subscriber sees their
 		// signals serially.
@@ -112,7 +118,7 @@ final class WriterFlux<T> extends Flux<T> {
 		}
 
 		private boolean isCancelled() {
-			return this.cancelled;
+			return this.cancelled != 0;
 		}
 
 		private void run(StreamProducer<T> producer) {
@@ -247,7 +253,9 @@ final class WriterFlux<T> extends Flux<T> {
 			// Never waits for the producer: the cancel comes from the connection's event loop. An
 			// item being handed over meanwhile still reaches the guard, which releases what
 			// arrives after its transport let go.
-			this.cancelled = true;
+			if (CANCELLED.getAndSet(this, 1) != 0) {
+				return;
+			}
 			wakeWaiters();
 			disposeTask();
 		}

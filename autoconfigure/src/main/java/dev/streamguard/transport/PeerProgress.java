@@ -296,13 +296,20 @@ public final class PeerProgress extends ChannelDuplexHandler {
 		}
 	}
 
-	private void applyUserTimeout(Channel channel, TcpInfo info) {
-		// Silent: data in flight, retransmitted three times in a row with no acknowledgement, or
-		// a closed window whose probes go unanswered. A live receiver may leave a probe unanswered now and then (Linux answers
-		// out-of-window segments at most once per 500 ms; an answer may be lost).
+	/**
+	 * Whether the kernel's view shows a silent peer: data in flight retransmitted three times in
+	 * a row, or a closed window whose probes went unanswered three times in a row, and no
+	 * acknowledgement for the user timeout. A live receiver may leave a probe unanswered now and
+	 * then (Linux answers out-of-window segments at most once per 500 ms; an answer may be lost).
+	 */
+	static boolean silent(TcpInfo info, long userTimeoutNanos) {
 		boolean unanswered = (info.unacked() > 0 && info.retransmits() >= SILENT_RETRANSMITS)
 				|| info.zeroWindowProbes() >= SILENT_PROBES;
-		if (unanswered && info.sinceLastAck().toNanos() >= this.userTimeoutNanos) {
+		return unanswered && info.sinceLastAck().toNanos() >= userTimeoutNanos;
+	}
+
+	private void applyUserTimeout(Channel channel, TcpInfo info) {
+		if (silent(info, this.userTimeoutNanos)) {
 			PeerTimeoutException timedOut = new PeerTimeoutException(
 					"Peer acknowledged nothing for " + Duration.ofNanos(this.userTimeoutNanos) + " (" + info + ")");
 			this.timedOut = timedOut;

@@ -209,6 +209,38 @@ class GuardedStreamTests {
 	}
 
 	@Test
+	void aSourceThatKeepsTheDrainBusyOnTheEventLoopLeavesTheRestToATaskOfItsOwn() {
+		EmbeddedChannel channel = new EmbeddedChannel();
+		GuardedStream<DataBuffer> stream = newStream(new StreamRegistry(), channel);
+		AtomicInteger delivered = new AtomicInteger();
+		BaseSubscriber<DataBuffer> transport = new BaseSubscriber<>() {
+			@Override
+			protected void hookOnSubscribe(Subscription subscription) {
+				request(Long.MAX_VALUE);
+			}
+
+			@Override
+			protected void hookOnNext(DataBuffer buffer) {
+				delivered.incrementAndGet();
+			}
+		};
+		int count = 100_000;
+		// A synchronous source on the event loop: every element it emits is another pass.
+		stream.body(Flux.range(0, count).map((i) -> DefaultDataBufferFactory.sharedInstance.wrap(new byte[1])))
+			.subscribe(transport);
+		int first = delivered.get();
+		assertThat(first).as("delivered before the drain yields the event loop").isPositive().isLessThan(count / 10);
+		channel.runPendingTasks();
+		assertThat(delivered.get()).as("delivered by the task it left").isGreaterThan(first);
+		for (int tasks = 0; tasks < count && stream.terminationReason().isEmpty(); tasks++) {
+			channel.runPendingTasks();
+		}
+		assertThat(delivered.get()).as("the source's elements and the commit element").isEqualTo(count + 1);
+		assertThat(stream.terminationReason()).contains(TerminationReason.COMPLETED);
+		channel.finishAndReleaseAll();
+	}
+
+	@Test
 	void groupsTheTransportHeldButNeverSubscribedAreReleasedWhenItCancels() {
 		StreamRegistry registry = new StreamRegistry();
 		GuardedStream<Publisher<? extends DataBuffer>> stream = new GuardedStream<>("id", "/route",

@@ -66,7 +66,7 @@ public final class ThroughputBenchmark {
 		}
 	}
 
-	private static double http(int port, String path, long size) throws IOException {
+	static double http(int port, String path, long size) throws IOException {
 		try (SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", port))) {
 			channel.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
 				.getBytes(StandardCharsets.US_ASCII)));

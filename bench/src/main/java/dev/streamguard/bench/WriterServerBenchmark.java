@@ -1,10 +1,6 @@
 package dev.streamguard.bench;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,22 +56,8 @@ public final class WriterServerBenchmark {
 	}
 
 	private static double items(int port, String path, long count) throws IOException {
-		try (SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", port))) {
-			channel.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-				.getBytes(StandardCharsets.US_ASCII)));
-			ByteBuffer buffer = ByteBuffer.allocateDirect(1024 * 1024);
-			long start = System.nanoTime();
-			long received = 0;
-			for (int n; (n = channel.read(buffer)) >= 0;) {
-				received += n;
-				buffer.clear();
-			}
-			long nanos = System.nanoTime() - start;
-			if (received < count * ITEM) {
-				throw new IOException("Received " + received + " of " + count * ITEM + " bytes from " + path);
-			}
-			return count * 1e9 / nanos;
-		}
+		// The same reader as the throughput benchmark; it fails if fewer bytes arrive.
+		return ThroughputBenchmark.http(port, path, count * ITEM) / ITEM;
 	}
 
 	/**
