@@ -1,6 +1,7 @@
 package dev.streamguard.transport;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
@@ -100,6 +102,18 @@ public final class PeerProgress extends ChannelDuplexHandler {
 
 	private volatile @Nullable PeerTimeoutException timedOut;
 
+	private volatile @Nullable Throwable failure;
+
+	/** Records a failed write of the socket, whose error reaches no handler otherwise. */
+	private static final ChannelFutureListener RECORD_FAILURE = (future) -> {
+		if (!future.isSuccess()) {
+			PeerProgress progress = of(future.channel());
+			if (progress != null) {
+				progress.recordFailure(future.cause());
+			}
+		}
+	};
+
 	private PeerProgress(@Nullable Duration userTimeout) {
 		this.userTimeoutNanos = (userTimeout != null && !userTimeout.isZero() && !userTimeout.isNegative()) ? userTimeout.toNanos() : 0;
 		long period = (this.userTimeoutNanos > 0) ? this.userTimeoutNanos / 4 : MAX_PERIOD_NANOS;
@@ -164,6 +178,16 @@ public final class PeerProgress extends ChannelDuplexHandler {
 		return this.timedOut;
 	}
 
+	/**
+	 * Return the first failure the connection's socket reported, a read or a write. Over HTTP/2
+	 * the streams are channels of their own, closed by the connection without the error that
+	 * closed it: this is where they learn it.
+	 * @return the failure, {@code null} while there was none
+	 */
+	public @Nullable Throwable failure() {
+		return this.failure;
+	}
+
 	@Override
 	public void handlerAdded(ChannelHandlerContext ctx) {
 		this.context = ctx;
@@ -178,7 +202,22 @@ public final class PeerProgress extends ChannelDuplexHandler {
 				startSampling(ctx);
 			}
 		}
+		if (!promise.isVoid()) {
+			promise.addListener(RECORD_FAILURE);
+		}
 		ctx.write(msg, promise);
+	}
+
+	@Override
+	public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+		recordFailure(cause);
+		ctx.fireExceptionCaught(cause);
+	}
+
+	private void recordFailure(Throwable cause) {
+		if (this.failure == null && !(cause instanceof ClosedChannelException)) {
+			this.failure = cause;
+		}
 	}
 
 	@Override

@@ -503,6 +503,11 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		if (progress != null && progress.timedOut() != null) {
 			return TerminationReason.PEER_UNRESPONSIVE;
 		}
+		// An HTTP/2 stream is closed by its connection: the socket's own failure names the end.
+		Throwable connectionFailure = (progress != null && this.connection != this.channel) ? progress.failure() : null;
+		if (connectionFailure != null && !PeerFailures.isPeerUnresponsive(failure)) {
+			failure = connectionFailure;
+		}
 		if (PeerFailures.isPeerUnresponsive(failure)) {
 			// The kernel's user timeout also ends a live peer's connection whose window stayed
 			// closed: that peer stalled the stream rather than vanished.

@@ -32,6 +32,12 @@ public final class Capabilities {
 		require(commandProblem("nft", "--version") == null, "nftables is not installed ('nft --version' failed)");
 	}
 
+	/** Debian nghttp2-client's {@code nghttp}, an HTTP/2 client that multiplexes streams. */
+	public static void requireNghttp() {
+		require(commandProblem("nghttp", "--version") == null,
+				"nghttp is not installed ('nghttp --version' failed; Debian package nghttp2-client)");
+	}
+
 	/**
 	 * Skip the calling test when {@code present} is false, or fail it under {@code CI=true}.
 	 * @param present whether the capability is there

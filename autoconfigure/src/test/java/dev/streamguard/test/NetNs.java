@@ -166,6 +166,20 @@ public final class NetNs implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Drop every packet in both directions inside the namespace, with the link left up: a
+	 * black hole, as a pulled cable behind a router looks to the server. Unlike {@link #cut()},
+	 * no ICMP error ever comes back.
+	 */
+	public void blackHole() throws IOException {
+		Capabilities.requireNft();
+		inNs("nft", "add", "table", "inet", "sghole");
+		for (String hook : new String[] { "input", "output" }) {
+			inNs("nft", "add", "chain", "inet", "sghole", hook,
+					"{ type filter hook " + hook + " priority 0; policy drop; }");
+		}
+	}
+
 	/** Stop a process started in the namespace without ending it: its kernel still acknowledges. */
 	public static void pause(Process process) throws IOException {
 		run("kill", "-STOP", Long.toString(process.pid()));

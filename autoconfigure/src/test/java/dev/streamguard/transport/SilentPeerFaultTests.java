@@ -2,10 +2,12 @@ package dev.streamguard.transport;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.test.Capabilities;
 import dev.streamguard.test.NetNs;
 import dev.streamguard.test.RecordingListener.Ended;
 import dev.streamguard.test.TestServer;
@@ -65,6 +67,58 @@ class SilentPeerFaultTests {
 			assertThat(ended.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
 			assertThat(Duration.ofNanos(ended.nanoTime() - cut)).isLessThanOrEqualTo(USER_TIMEOUT.plus(RELEASE_MARGIN));
 			assertReleased(server, 1);
+		}
+	}
+
+	@Test
+	void sseStreamOverHttp2ToASilentPeerEndsPeerUnresponsiveThroughItsHeartbeats() throws Exception {
+		try (NetNs ns = NetNs.createOrSkip();
+				TestServer server = startFor(ns, GUARDED, "streamguard.heartbeat.interval=500ms",
+						"server.http2.enabled=true")) {
+			LiveStream stream = startClients(ns, server, "/test/sse/quiet", 1, "--http2-prior-knowledge").get(0);
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> stream.bytesSent() > 10);
+			long cut = cut(ns);
+			Ended ended = server.listener().awaitEnd(Duration.ofSeconds(6));
+			assertThat(ended.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
+			assertThat(Duration.ofNanos(ended.nanoTime() - cut))
+				.isLessThanOrEqualTo(Duration.ofMillis(500).plus(USER_TIMEOUT).plus(RELEASE_MARGIN));
+			assertReleased(server, 1);
+		}
+	}
+
+	@Test
+	void streamsSharingAnHttp2ConnectionToABlackHoleAllEndPeerUnresponsive() throws Exception {
+		try (NetNs ns = NetNs.createOrSkip();
+				TestServer server = startFor(ns, GUARDED, "streamguard.heartbeat.interval=500ms",
+						"server.http2.enabled=true")) {
+			List<LiveStream> streams = startSharingOneConnection(ns, server, "/test/sse/quiet", "/test/bulk");
+			assertThat(streams.get(0).remoteAddress()).isEqualTo(streams.get(1).remoteAddress());
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> streams.get(0).bytesSent() > 10 && streams.get(1).bytesSent() > 64 * 1024);
+			ns.blackHole();
+			long cut = System.nanoTime();
+			for (int i = 0; i < 2; i++) {
+				Ended ended = server.listener().awaitEnd(Duration.ofSeconds(8));
+				assertThat(ended.reason()).as(ended.stream().route()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
+				assertThat(Duration.ofNanos(ended.nanoTime() - cut)).isLessThanOrEqualTo(USER_TIMEOUT.plus(RELEASE_MARGIN));
+			}
+			assertReleased(server, 2);
+		}
+	}
+
+	@Test
+	void streamsSharingAnHttp2ConnectionToABlackHoleHangWithoutTheTransportOptions() throws Exception {
+		try (NetNs ns = NetNs.createOrSkip();
+				TestServer server = startFor(ns, TRANSPORT_OFF, "streamguard.heartbeat.interval=500ms",
+						"server.http2.enabled=true")) {
+			List<LiveStream> streams = startSharingOneConnection(ns, server, "/test/sse/quiet", "/test/bulk");
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> streams.get(0).bytesSent() > 10 && streams.get(1).bytesSent() > 64 * 1024);
+			ns.blackHole();
+			assertThat(server.listener().pollEnd(HANG_OBSERVED)).as("stream ended after the cut").isNull();
+			assertThat(server.registry().size()).isEqualTo(2);
 		}
 	}
 
@@ -152,6 +206,24 @@ class SilentPeerFaultTests {
 		for (int i = 0; i < count; i++) {
 			streams.add(server.listener().awaitStart(Duration.ofSeconds(15)));
 		}
+		return streams;
+	}
+
+	/**
+	 * Two streams multiplexed over one h2c connection (prior knowledge) by nghttp, which opens
+	 * every URI it is given as a stream of one connection.
+	 */
+	private static List<LiveStream> startSharingOneConnection(NetNs ns, TestServer server, String first,
+			String second) throws Exception {
+		Capabilities.requireNghttp();
+		String base = "http://" + ns.hostAddress() + ":" + server.port();
+		ns.start("nghttp", "--null-out", "--no-dep", "--timeout=120s", base + first, base + second);
+		List<LiveStream> streams = new ArrayList<>();
+		for (int i = 0; i < 2; i++) {
+			streams.add(server.listener().awaitStart(Duration.ofSeconds(15)));
+		}
+		// In the order of the URIs, whichever stream the server started first.
+		streams.sort(Comparator.comparing((LiveStream stream) -> !stream.route().equals(first)));
 		return streams;
 	}
 
