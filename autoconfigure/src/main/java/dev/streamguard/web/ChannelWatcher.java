@@ -1,5 +1,7 @@
 package dev.streamguard.web;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
@@ -20,6 +22,11 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 	private volatile @Nullable GuardedStream<?> stream;
 
 	private volatile @Nullable Throwable lastFailure;
+
+	// Bytes of the attached stream written and not yet written out; changed on the event loop.
+	private volatile long pendingBytes;
+
+	private volatile long writtenOutBytes;
 
 	static ChannelWatcher install(Channel channel) {
 		ChannelPipeline pipeline = channel.pipeline();
@@ -54,6 +61,20 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 		}
 	}
 
+	/**
+	 * Return the bytes the attached stream wrote that have not yet left for the socket. Over
+	 * HTTP/2 they wait in the connection's flow control, which a stream channel has no
+	 * outbound buffer to show.
+	 */
+	long pendingBytes() {
+		return Math.max(0, this.pendingBytes);
+	}
+
+	/** Return the bytes the attached stream wrote that left for the socket. */
+	long writtenOutBytes() {
+		return this.writtenOutBytes;
+	}
+
 	@Nullable Throwable lastFailure() {
 		return this.lastFailure;
 	}
@@ -79,7 +100,17 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 			return;
 		}
 		ChannelPromise tracked = ctx.newPromise();
+		long size = size(msg);
+		if (size > 0) {
+			this.pendingBytes += size;
+		}
 		tracked.addListener((ChannelFutureListener) (future) -> {
+			if (size > 0) {
+				this.pendingBytes -= size;
+				if (future.isSuccess()) {
+					this.writtenOutBytes += size;
+				}
+			}
 			if (future.isSuccess()) {
 				promise.trySuccess();
 			}
@@ -89,6 +120,16 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 			}
 		});
 		ctx.write(msg, tracked);
+	}
+
+	private static long size(Object msg) {
+		if (msg instanceof ByteBuf buffer) {
+			return buffer.readableBytes();
+		}
+		if (msg instanceof ByteBufHolder holder) {
+			return holder.content().readableBytes();
+		}
+		return 0;
 	}
 
 	@Override

@@ -102,7 +102,6 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 
 	private final DataBufferFactory bufferFactory;
 
-	private final @Nullable ChannelWatcher watcher;
 
 	private final StreamTicker ticker;
 
@@ -198,7 +197,6 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		this.frames = shape.framed() ? frames : null;
 		this.bufferFactory = bufferFactory;
 		this.ticker = ticker;
-		this.watcher = (channel != null) ? ChannelWatcher.install(channel) : null;
 	}
 
 	/**

@@ -47,6 +47,9 @@ abstract class LiveStreamView implements LiveStream {
 	// The TCP connection: the channel itself, or the parent of an HTTP/2 stream's channel.
 	final @Nullable Channel connection;
 
+	/** The handler next to the stream's channel that reports its writes and its end. */
+	final @Nullable ChannelWatcher watcher;
+
 	// The kernel's view of the connection, where the transport offers TCP_INFO.
 	final @Nullable PeerProgress progress;
 
@@ -76,6 +79,7 @@ abstract class LiveStreamView implements LiveStream {
 		this.policy = policy;
 		this.channel = channel;
 		this.connection = connectionOf(channel);
+		this.watcher = (channel != null) ? ChannelWatcher.install(channel) : null;
 		this.progress = (this.connection != null) ? PeerProgress.of(this.connection) : null;
 		this.timers = new StreamTimers(this, framed);
 	}
@@ -197,7 +201,13 @@ abstract class LiveStreamView implements LiveStream {
 			return 0;
 		}
 		ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
-		return (buffer != null) ? buffer.totalPendingWriteBytes() : 0;
+		if (buffer != null) {
+			return buffer.totalPendingWriteBytes();
+		}
+		// An HTTP/2 stream's channel hands its writes to the connection at once, where they wait
+		// for the flow-control windows: pending is what was written and not yet sent.
+		ChannelWatcher watcher = this.watcher;
+		return (watcher != null) ? watcher.pendingBytes() : 0;
 	}
 
 	@Override

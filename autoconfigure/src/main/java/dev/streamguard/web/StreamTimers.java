@@ -27,6 +27,9 @@ final class StreamTimers implements StreamTicker.Ticking {
 
 	private static final long RATE_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+	// More than two ticks: a sibling that holds the connection's window ends first.
+	private static final long FROZEN_BY_CONNECTION_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
 	private final LiveStreamView stream;
 
 	private final boolean heartbeats;
@@ -51,9 +54,13 @@ final class StreamTimers implements StreamTicker.Ticking {
 
 	private volatile @Nullable TcpInfo lastTcpInfo;
 
+	// An HTTP/2 stream's window; null over HTTP/1.1.
+	private final @Nullable Http2StreamProgress http2;
+
 	StreamTimers(LiveStreamView stream, boolean heartbeats) {
 		this.stream = stream;
 		this.heartbeats = heartbeats;
+		this.http2 = Http2StreamProgress.of(stream.channel);
 		this.leaseNanos = leaseNanos(stream.policy().lease());
 	}
 
@@ -99,6 +106,10 @@ final class StreamTimers implements StreamTicker.Ticking {
 	}
 
 	void stop() {
+		Http2StreamProgress http2 = this.http2;
+		if (http2 != null) {
+			http2.ended(System.nanoTime());
+		}
 		Disposable elsewhere = this.elsewhere;
 		if (elsewhere != null) {
 			elsewhere.dispose();
@@ -171,6 +182,10 @@ final class StreamTimers implements StreamTicker.Ticking {
 		}
 		Duration stallTimeout = this.stream.policy().stallTimeout();
 		PeerProgress progress = this.stream.progress;
+		Http2StreamProgress http2 = this.http2;
+		if (http2 != null) {
+			return stalledOverHttp2(http2, now, stallTimeout, progress);
+		}
 		if (progress != null) {
 			// Progress is what the peer acknowledged, wherever the bytes waited: bytes that
 			// leave the process only fill the kernel's send buffer, which a slow reader takes
@@ -195,6 +210,30 @@ final class StreamTimers implements StreamTicker.Ticking {
 		Channel connection = this.stream.connection;
 		this.lastTcpInfo = (connection != null) ? TcpInfo.read(connection).orElse(null) : null;
 		return expired(stallTimeout, now - this.lastProgressNanos);
+	}
+
+	/**
+	 * Over HTTP/2 a stream channel stays writable while its bytes wait in the connection's flow
+	 * control, and the connection's TCP progress may be a sibling's: the stream's own window
+	 * tells whether the peer reads it.
+	 */
+	private boolean stalledOverHttp2(Http2StreamProgress http2, long now, @Nullable Duration stallTimeout,
+			@Nullable PeerProgress progress) {
+		ChannelWatcher watcher = this.stream.watcher;
+		long left = (watcher != null) ? watcher.writtenOutBytes() : 0;
+		long pending = (watcher != null) ? watcher.pendingBytes() : 0;
+		long last = http2.check(now, left, pending, this.lastProgressNanos, progress);
+		this.lastProgressNanos = last;
+		if (last == now) {
+			this.lastTcpInfo = null;
+			return false;
+		}
+		this.lastTcpInfo = (progress != null) ? progress.lastSample() : null;
+		if (stallTimeout == null) {
+			return false;
+		}
+		long grace = http2.frozenByConnection() ? FROZEN_BY_CONNECTION_GRACE_NANOS : 0;
+		return now - last >= stallTimeout.toNanos() + grace;
 	}
 
 	long sendRate() {

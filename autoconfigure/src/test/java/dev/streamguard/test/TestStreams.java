@@ -56,6 +56,18 @@ public class TestStreams {
 			.doFinally(this.probe::finish);
 	}
 
+	/**
+	 * SSE: a live feed, an event every {@code ms} milliseconds; events the client cannot take
+	 * when they happen are dropped, as a live feed's would be.
+	 */
+	@GetMapping(path = "/test/sse/feed", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	Flux<ServerSentEvent<Long>> feed(@RequestParam(defaultValue = "50") long ms) {
+		return Flux.interval(Duration.ofMillis(ms))
+			.onBackpressureDrop()
+			.map((seq) -> ServerSentEvent.builder(seq).id(Long.toString(seq)).build())
+			.doFinally(this.probe::finish);
+	}
+
 	/** SSE: an event every {@code ms} milliseconds. */
 	@GetMapping(path = "/test/sse/ticks", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 	Flux<ServerSentEvent<Long>> ticks(@RequestParam(defaultValue = "50") long ms) {

@@ -1,0 +1,148 @@
+package dev.streamguard.web;
+
+import dev.streamguard.transport.PeerProgress;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AttributeKey;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The progress of one HTTP/2 stream, as its flow-control window shows it. Over HTTP/2 a
+ * stream's bytes can wait on three things: the stream's own window, the connection's window
+ * shared by all its streams, and TCP. The peer returns window for a stream as its
+ * application reads it, so the stream's window tells what the connection's TCP figures
+ * cannot: which stream the peer stopped reading.
+ * <p>
+ * A waiting stream is judged by who holds it back:
+ * <ul>
+ * <li>the peer holds bytes of the stream and returns none: its clock runs, unless the kernel
+ * still holds data for the peer, which may be those bytes (then the peer acknowledging TCP
+ * counts as progress, as over HTTP/1.1);</li>
+ * <li>the peer holds nothing of the stream, yet its bytes cannot leave: the stream is frozen
+ * by its connection (a sibling holding the connection's window, or TCP). Its clock is the
+ * connection's: it restarts whenever a stream of the connection makes progress or ends, so
+ * that a stream is never cut for a sibling's stall; if the connection stays frozen, it ends
+ * {@code STALLED} one stall timeout after the last such event.</li>
+ * </ul>
+ * Confined to the connection's event loop, where the stream's ticks run.
+ */
+final class Http2StreamProgress {
+
+	private static final AttributeKey<Connection> CONNECTION = AttributeKey
+		.valueOf(Http2StreamProgress.class.getName() + ".connection");
+
+	private final Http2StreamChannel channel;
+
+	private final Http2RemoteFlowController flow;
+
+	private final Http2Connection http2;
+
+	private final Connection connection;
+
+	private long lastSent = -1;
+
+	private long lastReturned = -1;
+
+	// Read when the stream ends, on whichever thread ends it.
+	private volatile boolean holdsWindow;
+
+	private boolean frozenByConnection;
+
+	private Http2StreamProgress(Http2StreamChannel channel, Http2Connection http2, Connection connection) {
+		this.channel = channel;
+		this.http2 = http2;
+		this.flow = http2.remote().flowController();
+		this.connection = connection;
+	}
+
+	/**
+	 * Return the progress of the stream carried by the given channel.
+	 * @return the progress, {@code null} when the channel is not an HTTP/2 stream of a
+	 * connection handled by Netty's HTTP/2 codec
+	 */
+	static @Nullable Http2StreamProgress of(@Nullable Channel channel) {
+		if (!(channel instanceof Http2StreamChannel stream) || stream.parent() == null) {
+			return null;
+		}
+		Channel parent = stream.parent();
+		Http2ConnectionHandler codec = parent.pipeline().get(Http2ConnectionHandler.class);
+		if (codec == null) {
+			return null;
+		}
+		Connection connection = parent.attr(CONNECTION).setIfAbsent(new Connection());
+		if (connection == null) {
+			connection = parent.attr(CONNECTION).get();
+		}
+		return new Http2StreamProgress(stream, codec.connection(), connection);
+	}
+
+	/**
+	 * Check the stream's progress.
+	 * @param now the time of the check
+	 * @param left the bytes of the stream that left for the socket
+	 * @param pending the bytes written that have not yet left
+	 * @param lastProgress the stream's last progress
+	 * @param peer the connection's TCP progress, {@code null} where the transport offers none
+	 * @return the stream's last progress, {@code now} when it moved
+	 */
+	long check(long now, long left, long pending, long lastProgress, @Nullable PeerProgress peer) {
+		Http2Stream stream = this.http2.stream(this.channel.stream().id());
+		if (stream == null) {
+			// Closed: its end is on the way.
+			return now;
+		}
+		long outstanding = Math.max(0, (long) this.flow.initialWindowSize() - this.flow.windowSize(stream));
+		long returned = left - outstanding;
+		boolean moved = left != this.lastSent || returned != this.lastReturned;
+		this.lastSent = left;
+		this.lastReturned = returned;
+		this.holdsWindow = outstanding > 0;
+		this.frozenByConnection = false;
+		if (moved || (pending == 0 && outstanding == 0)) {
+			this.connection.lastProgressNanos = now;
+			return now;
+		}
+		if (outstanding > 0) {
+			if (peer != null && peer.holding()) {
+				// The kernel still holds data for the peer, maybe this stream's.
+				return Math.max(lastProgress, peer.lastProgressNanos());
+			}
+			return lastProgress;
+		}
+		this.frozenByConnection = true;
+		long since = Math.max(lastProgress, this.connection.lastProgressNanos);
+		return (peer != null && peer.holding()) ? Math.max(since, peer.lastProgressNanos()) : since;
+	}
+
+	/**
+	 * Whether the last check found the stream frozen by its connection rather than by its peer:
+	 * the peer holds none of its bytes. Such a stream is given a grace beyond the stall
+	 * timeout, so that a sibling that stalled at the same moment ends first and gives the
+	 * connection's window back.
+	 */
+	boolean frozenByConnection() {
+		return this.frozenByConnection;
+	}
+
+	/**
+	 * The stream ended. If the peer held its window, the connection may have the room back
+	 * that its siblings waited for.
+	 */
+	void ended(long now) {
+		if (this.holdsWindow) {
+			this.connection.lastProgressNanos = now;
+		}
+	}
+
+	/** What the streams of one connection share, confined to its event loop. */
+	private static final class Connection {
+
+		volatile long lastProgressNanos = System.nanoTime();
+
+	}
+
+}

@@ -1,0 +1,165 @@
+package dev.streamguard.web;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.streamguard.stream.LiveStream;
+import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.test.H2FrameClient;
+import dev.streamguard.test.RecordingListener.Ended;
+import dev.streamguard.test.TestServer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * HTTP/2 streams held back by flow control rather than by TCP. Over HTTP/2 a client that stops
+ * reading a stream stops giving its window back: the server's bytes wait in the connection's
+ * flow control, the socket stays drained and the stream's channel writable, so nothing below
+ * the stream's own window tells a stalled stream from a quiet one. With the default 64 KB
+ * connection window, a stream the client holds also freezes its siblings.
+ * <p>
+ * Each case runs with the stall timeout off first, which shows the fault (the stream is never
+ * released), then on, which shows the cure within the bound.
+ */
+class Http2FlowControlFaultTests {
+
+	private static final Duration STALL = Duration.ofSeconds(2);
+
+	private static final Duration MARGIN = Duration.ofMillis(1500);
+
+	private static final Duration HANG_OBSERVED = Duration.ofSeconds(6);
+
+	private static final String[] COMMON = { "server.http2.enabled=true", "streamguard.heartbeat.interval=0" };
+
+	@Test
+	void streamWhoseWindowIsNeverReopenedHangsWithoutTheStallTimeoutWhileItsSiblingIsBusy() throws Exception {
+		try (TestServer server = start("streamguard.stall-timeout=0");
+				H2FrameClient client = H2FrameClient.connect(server.port())) {
+			H2FrameClient.Stream held = client.get("/test/bulk", false);
+			H2FrameClient.Stream busy = client.get("/test/bulk", true);
+			started(server, 2);
+			long before = busy.received();
+			assertThat(server.listener().pollEnd(HANG_OBSERVED)).as("a stream ended").isNull();
+			assertThat(busy.received()).isGreaterThan(before);
+			assertThat(held.received()).isLessThanOrEqualTo(65_535);
+			assertThat(server.registry().size()).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void streamWhoseWindowIsNeverReopenedEndsStalledWhileItsBusySiblingGoesOn() throws Exception {
+		try (TestServer server = start("streamguard.stall-timeout=" + STALL.toMillis() + "ms");
+				H2FrameClient client = H2FrameClient.connect(server.port())) {
+			H2FrameClient.Stream held = client.get("/test/bulk", false);
+			H2FrameClient.Stream busy = client.get("/test/bulk", true);
+			Map<String, LiveStream> streams = started(server, 2);
+			Ended ended = server.listener().awaitEnd(STALL.plus(MARGIN).plusSeconds(3));
+			assertThat(ended.reason()).isEqualTo(TerminationReason.STALLED);
+			assertThat(Duration.ofNanos(ended.nanoTime() - held.lastDataNanos()))
+				.as("from the held stream's last DATA to its end")
+				.isLessThanOrEqualTo(STALL.plus(MARGIN));
+			Awaitility.await().atMost(Duration.ofSeconds(2)).until(held::reset);
+			long after = busy.received();
+			Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> busy.received() > after + 1024 * 1024);
+			assertThat(server.registry().size()).isOne();
+			assertThat(streams).hasSize(2);
+		}
+	}
+
+	@Test
+	void connectionTheClientStopsReadingKeepsEveryStreamWithoutTheStallTimeout() throws Exception {
+		try (TestServer server = start("streamguard.stall-timeout=0");
+				H2FrameClient client = H2FrameClient.connect(server.port())) {
+			client.get("/test/bulk", true);
+			H2FrameClient.Stream feed = client.get("/test/sse/feed?ms=100", true);
+			started(server, 2);
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> feed.received() > 100);
+			client.stopReading();
+			assertThat(server.listener().pollEnd(HANG_OBSERVED)).as("a stream ended").isNull();
+			assertThat(server.registry().size()).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void connectionTheClientStopsReadingEndsEveryStreamStalled() throws Exception {
+		try (TestServer server = start("streamguard.stall-timeout=" + STALL.toMillis() + "ms");
+				H2FrameClient client = H2FrameClient.connect(server.port())) {
+			client.get("/test/bulk", true);
+			H2FrameClient.Stream feed = client.get("/test/sse/feed?ms=100", true);
+			started(server, 2);
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> feed.received() > 100);
+			client.stopReading();
+			long stopped = System.nanoTime();
+			// The stream the peer holds bytes of ends first; one that only waited behind it, one
+			// stall timeout after the connection's window came back, at the latest.
+			Duration bound = STALL.multipliedBy(2).plus(MARGIN).plusSeconds(1);
+			List<Ended> ended = new ArrayList<>();
+			for (int i = 0; i < 2; i++) {
+				ended.add(server.listener().awaitEnd(bound.plusSeconds(2)));
+			}
+			assertThat(ended).allSatisfy((end) -> {
+				assertThat(end.reason()).as(end.stream().route()).isEqualTo(TerminationReason.STALLED);
+				assertThat(Duration.ofNanos(end.nanoTime() - stopped)).isLessThanOrEqualTo(bound);
+			});
+			assertThat(server.registry().size()).isZero();
+		}
+	}
+
+	@Test
+	void streamHeldByTheClientStarvesItsSiblingWithoutTheStallTimeout() throws Exception {
+		try (TestServer server = start("streamguard.stall-timeout=0");
+				H2FrameClient client = H2FrameClient.connect(server.port())) {
+			H2FrameClient.Stream held = client.get("/test/bulk", false);
+			H2FrameClient.Stream feed = client.get("/test/sse/feed?ms=100", true);
+			started(server, 2);
+			// The held stream takes the connection's window: whatever the feed got is all it gets.
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> held.received() + feed.received() >= 65_535);
+			long starvedSince = System.nanoTime();
+			long before = feed.received();
+			assertThat(server.listener().pollEnd(HANG_OBSERVED)).as("a stream ended").isNull();
+			assertThat(feed.received()).as("feed bytes while its sibling holds the connection's window")
+				.isEqualTo(before);
+			assertThat(feed.lastDataNanos()).isLessThan(starvedSince);
+		}
+	}
+
+	@Test
+	void streamHeldByTheClientStarvesItsSiblingNoLongerThanTheStallTimeout() throws Exception {
+		try (TestServer server = start("streamguard.stall-timeout=" + STALL.toMillis() + "ms");
+				H2FrameClient client = H2FrameClient.connect(server.port())) {
+			H2FrameClient.Stream held = client.get("/test/bulk", false);
+			H2FrameClient.Stream feed = client.get("/test/sse/feed?ms=100", true);
+			started(server, 2);
+			Ended ended = server.listener().awaitEnd(STALL.plus(MARGIN).plusSeconds(3));
+			assertThat(ended.reason()).isEqualTo(TerminationReason.STALLED);
+			assertThat(ended.stream().route()).isEqualTo("/test/bulk");
+			assertThat(Duration.ofNanos(ended.nanoTime() - held.lastDataNanos())).isLessThanOrEqualTo(STALL.plus(MARGIN));
+			long after = feed.received();
+			Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> feed.received() > after);
+			assertThat(server.listener().pollEnd(Duration.ofSeconds(3))).as("the feed ended").isNull();
+			assertThat(server.registry().size()).isOne();
+		}
+	}
+
+	private static TestServer start(String... more) {
+		List<String> properties = new ArrayList<>(List.of(COMMON));
+		properties.addAll(List.of(more));
+		properties.add("server.address=127.0.0.1");
+		return TestServer.start(properties.toArray(String[]::new));
+	}
+
+	private static Map<String, LiveStream> started(TestServer server, int count) throws InterruptedException {
+		Map<String, LiveStream> streams = new HashMap<>();
+		for (int i = 0; i < count; i++) {
+			LiveStream stream = server.listener().awaitStart(Duration.ofSeconds(10));
+			streams.put(stream.id(), stream);
+		}
+		return streams;
+	}
+
+}
