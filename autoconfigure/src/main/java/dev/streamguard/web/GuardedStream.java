@@ -362,6 +362,16 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		signal();
 	}
 
+	/**
+	 * Whether the guard ended the stream for a reason of its own and cut it (no final frame
+	 * completes it): a failure of the transport's write after that is the cut's echo.
+	 */
+	boolean cutByGuard() {
+		TerminationReason reason = reason();
+		return reason != null && reason != TerminationReason.COMPLETED && this.endOrigin == Origin.GUARD
+				&& this.finalFrame == null;
+	}
+
 	void onWritten() {
 		if (this.upstreamDone && this.upstreamError == null) {
 			end(TerminationReason.COMPLETED, Origin.UPSTREAM);

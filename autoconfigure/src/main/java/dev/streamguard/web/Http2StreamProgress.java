@@ -17,13 +17,15 @@ import org.jspecify.annotations.Nullable;
  * application reads it, so the stream's window tells what the connection's TCP figures
  * cannot: which stream the peer stopped reading.
  * <p>
- * A waiting stream is judged by who holds it back:
+ * A stream with nothing waiting makes progress. A waiting stream is judged by who holds it
+ * back:
  * <ul>
- * <li>the peer holds bytes of the stream and returns none: its clock runs, unless the kernel
+ * <li>the peer holds half the stream's window or more and returns none (clients give window
+ * back in batches, commonly once they read half of it): its clock runs, unless the kernel
  * still holds data for the peer, which may be those bytes (then the peer acknowledging TCP
  * counts as progress, as over HTTP/1.1);</li>
- * <li>the peer holds nothing of the stream, yet its bytes cannot leave: the stream is frozen
- * by its connection (a sibling holding the connection's window, or TCP). Its clock is the
+ * <li>the peer holds less, yet the stream's bytes cannot leave: the stream is frozen by its
+ * connection (a sibling holding the connection's window, or TCP). Its clock is the
  * connection's: it restarts whenever a stream of the connection makes progress or ends, so
  * that a stream is never cut for a sibling's stall; if the connection stays frozen, it ends
  * {@code STALLED} one stall timeout after the last such event.</li>
@@ -95,18 +97,26 @@ final class Http2StreamProgress {
 			// Closed: its end is on the way.
 			return now;
 		}
-		long outstanding = Math.max(0, (long) this.flow.initialWindowSize() - this.flow.windowSize(stream));
+		long initial = this.flow.initialWindowSize();
+		long outstanding = Math.max(0, initial - this.flow.windowSize(stream));
 		long returned = left - outstanding;
 		boolean moved = left != this.lastSent || returned != this.lastReturned;
 		this.lastSent = left;
 		this.lastReturned = returned;
-		this.holdsWindow = outstanding > 0;
+		// Clients give a stream's window back in batches, commonly once they read half of it:
+		// below that, a reading client may wait for more before it returns any.
+		boolean holds = outstanding > 0 && outstanding * 2 >= initial;
+		this.holdsWindow = holds;
 		this.frozenByConnection = false;
-		if (moved || (pending == 0 && outstanding == 0)) {
+		if (moved) {
 			this.connection.lastProgressNanos = now;
 			return now;
 		}
-		if (outstanding > 0) {
+		if (pending == 0) {
+			// Nothing waits for the peer.
+			return now;
+		}
+		if (holds) {
 			if (peer != null && peer.holding()) {
 				// The kernel still holds data for the peer, maybe this stream's.
 				return Math.max(lastProgress, peer.lastProgressNanos());

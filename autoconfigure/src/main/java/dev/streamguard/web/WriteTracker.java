@@ -8,6 +8,8 @@ import dev.streamguard.stream.StreamRejectedException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -23,6 +25,8 @@ import reactor.util.context.Context;
  * last bytes, or its connection closed.
  */
 final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelFutureListener {
+
+	private static final Log logger = LogFactory.getLog(WriteTracker.class);
 
 	private static final AtomicIntegerFieldUpdater<WriteTracker> OPEN = AtomicIntegerFieldUpdater
 		.newUpdater(WriteTracker.class, "open");
@@ -91,6 +95,15 @@ final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelF
 		if (refusal != null) {
 			// Refused before anything was committed: the refusal is the response.
 			refusal.subscribe(null, this.actual::onError, this.actual::onComplete);
+		}
+		else if (this.stream.cutByGuard()) {
+			// The guard cut the stream, and its end was logged with its reason. Over HTTP/2 the
+			// cut resets the stream, whose writes still queued then fail: nothing went wrong
+			// that the server's error log should report.
+			if (logger.isDebugEnabled()) {
+				logger.debug(this.stream.logPrefix() + "Write ended by the stream's cut: " + failure);
+			}
+			this.actual.onComplete();
 		}
 		else {
 			this.stream.onTransportFailure(failure);

@@ -57,14 +57,17 @@ public class TestStreams {
 	}
 
 	/**
-	 * SSE: a live feed, an event every {@code ms} milliseconds; events the client cannot take
+	 * SSE: a live feed, an event of {@code size} bytes of data every {@code ms} milliseconds;
+	 * events the client cannot take
 	 * when they happen are dropped, as a live feed's would be.
 	 */
 	@GetMapping(path = "/test/sse/feed", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-	Flux<ServerSentEvent<Long>> feed(@RequestParam(defaultValue = "50") long ms) {
+	Flux<ServerSentEvent<String>> feed(@RequestParam(defaultValue = "50") long ms,
+			@RequestParam(defaultValue = "1") int size) {
+		String data = "x".repeat(size);
 		return Flux.interval(Duration.ofMillis(ms))
 			.onBackpressureDrop()
-			.map((seq) -> ServerSentEvent.builder(seq).id(Long.toString(seq)).build())
+			.map((seq) -> ServerSentEvent.builder(data).id(Long.toString(seq)).build())
 			.doFinally(this.probe::finish);
 	}
 

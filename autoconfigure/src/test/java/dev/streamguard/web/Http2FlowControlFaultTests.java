@@ -34,6 +34,13 @@ class Http2FlowControlFaultTests {
 
 	private static final Duration HANG_OBSERVED = Duration.ofSeconds(6);
 
+	/**
+	 * A feed of 1 KB events every 10 ms: one the client stops reading holds half its stream's
+	 * window within half a second. (A feed of a few bytes a second takes minutes to; until then
+	 * the client takes its bytes within the window it offered, as a TCP receive buffer would.)
+	 */
+	private static final String FAST_FEED = "/test/sse/feed?ms=10&size=1024";
+
 	private static final String[] COMMON = { "server.http2.enabled=true", "streamguard.heartbeat.interval=0" };
 
 	@Test
@@ -76,9 +83,9 @@ class Http2FlowControlFaultTests {
 		try (TestServer server = start("streamguard.stall-timeout=0");
 				H2FrameClient client = H2FrameClient.connect(server.port())) {
 			client.get("/test/bulk", true);
-			H2FrameClient.Stream feed = client.get("/test/sse/feed?ms=100", true);
+			H2FrameClient.Stream feed = client.get(FAST_FEED, true);
 			started(server, 2);
-			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> feed.received() > 100);
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> feed.received() > 100_000);
 			client.stopReading();
 			assertThat(server.listener().pollEnd(HANG_OBSERVED)).as("a stream ended").isNull();
 			assertThat(server.registry().size()).isEqualTo(2);
@@ -90,9 +97,9 @@ class Http2FlowControlFaultTests {
 		try (TestServer server = start("streamguard.stall-timeout=" + STALL.toMillis() + "ms");
 				H2FrameClient client = H2FrameClient.connect(server.port())) {
 			client.get("/test/bulk", true);
-			H2FrameClient.Stream feed = client.get("/test/sse/feed?ms=100", true);
+			H2FrameClient.Stream feed = client.get(FAST_FEED, true);
 			started(server, 2);
-			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> feed.received() > 100);
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> feed.received() > 100_000);
 			client.stopReading();
 			long stopped = System.nanoTime();
 			// The stream the peer holds bytes of ends first; one that only waited behind it, one
