@@ -19,6 +19,8 @@ import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.test.RecordingListener.Ended;
 import dev.streamguard.test.SelfSignedKeyStore;
 import dev.streamguard.test.TestServer;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -123,6 +125,38 @@ class Http2StreamsTests {
 
 		// Give a late log line of the ends (a connection handler, a codec) its chance to come.
 		Thread.sleep(300);
+		assertNothingLoggedAboveDebug();
+	}
+
+	@ParameterizedTest
+	@EnumSource(Transport.class)
+	void aConnectionTheClientResetsEndsEachOfItsStreamsClientClosedAndLogsNothingAboveDebug(Transport transport)
+			throws Exception {
+		TestServer server = start(transport);
+		// Linger 0: closing the socket sends RST, as a browser that quits or a killed client does.
+		HttpClient client = client(transport, server.port()).option(ChannelOption.SO_LINGER, 0);
+		startCapturingLogs();
+
+		H2Stream quiet = H2Stream.open(client, "/test/sse/quiet");
+		H2Stream ticks = H2Stream.open(client, "/test/sse/ticks?ms=50");
+		LiveStream first = server.listener().awaitStart(WAIT);
+		LiveStream second = server.listener().awaitStart(WAIT);
+		assertThat(second.remoteAddress()).isEqualTo(first.remoteAddress());
+		Awaitility.await().atMost(WAIT).until(() -> quiet.heartbeats() >= 1 && ticks.events() >= 3);
+
+		Channel connection = ticks.connection();
+		assertThat(quiet.connection()).isSameAs(connection);
+		connection.close().sync();
+		List<Ended> ends = List.of(server.listener().awaitEnd(WAIT), server.listener().awaitEnd(WAIT));
+		assertThat(ends).extracting((end) -> end.stream().id())
+			.containsExactlyInAnyOrder(first.id(), second.id());
+		assertThat(ends).extracting(Ended::reason).containsOnly(TerminationReason.CLIENT_CLOSED);
+
+		Thread.sleep(300);
+		assertNothingLoggedAboveDebug();
+	}
+
+	private void assertNothingLoggedAboveDebug() {
 		assertThat(this.logged.list.stream().filter((event) -> event.getLevel().isGreaterOrEqual(Level.INFO)))
 			.as("logged above DEBUG on normal ends of HTTP/2 streams")
 			.extracting(Http2StreamsTests::describe)
@@ -206,11 +240,16 @@ class Http2StreamsTests {
 
 		private final CompletableFuture<Void> end = new CompletableFuture<>();
 
+		private final CompletableFuture<Channel> connection = new CompletableFuture<>();
+
 		private volatile Disposable subscription;
 
 		static H2Stream open(HttpClient client, String path) {
 			H2Stream stream = new H2Stream();
-			stream.subscription = client.get().uri(path).response((response, body) -> {
+			// The HTTP/2 stream's channel is a child of the connection's.
+			HttpClient watched = client.doOnResponse(
+					(response, connection) -> stream.connection.complete(connection.channel().parent()));
+			stream.subscription = watched.get().uri(path).response((response, body) -> {
 				stream.response.complete(response);
 				return body.asString(StandardCharsets.UTF_8);
 			}).subscribe(stream.text::append, stream.end::completeExceptionally, () -> stream.end.complete(null));
@@ -227,6 +266,10 @@ class Http2StreamsTests {
 
 		private String header(String name) throws Exception {
 			return this.response.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).responseHeaders().get(name);
+		}
+
+		Channel connection() throws Exception {
+			return this.connection.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 		}
 
 		String text() {
