@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.StreamRegistry;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -115,6 +116,8 @@ class BrowserHttp2Tests {
 	}
 
 	private void open(String... arguments) throws IOException {
+		// The other test's browser is gone, and so are its streams.
+		Awaitility.await().atMost(WAIT).until(() -> streams().isEmpty());
 		// The demo's certificate is self-signed, made at startup.
 		String[] all = new String[arguments.length + 1];
 		all[0] = "--ignore-certificate-errors";
