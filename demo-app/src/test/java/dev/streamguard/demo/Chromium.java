@@ -38,8 +38,9 @@ final class Chromium implements AutoCloseable {
 
 	/**
 	 * Start a browser, or abort the test where none is installed (fail it under {@code CI=true}).
+	 * @param arguments command-line switches beyond the ones every test needs
 	 */
-	static Chromium start() throws IOException {
+	static Chromium start(String... arguments) throws IOException {
 		requireBrowser();
 		Path profile = Files.createTempDirectory("chromium-profile");
 		Path downloads = Files.createTempDirectory("chromium-downloads");
@@ -48,6 +49,7 @@ final class Chromium implements AutoCloseable {
 		options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 				"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
 				"--disable-sync", "--user-data-dir=" + profile);
+		options.addArguments(arguments);
 		options.setExperimentalOption("prefs",
 				Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false));
 		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
