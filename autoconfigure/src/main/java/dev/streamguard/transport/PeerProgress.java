@@ -10,7 +10,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
@@ -104,16 +103,6 @@ public final class PeerProgress extends ChannelDuplexHandler {
 
 	private volatile @Nullable Throwable failure;
 
-	/** Records a failed write of the socket, whose error reaches no handler otherwise. */
-	private static final ChannelFutureListener RECORD_FAILURE = (future) -> {
-		if (!future.isSuccess()) {
-			PeerProgress progress = of(future.channel());
-			if (progress != null) {
-				progress.recordFailure(future.cause());
-			}
-		}
-	};
-
 	private PeerProgress(@Nullable Duration userTimeout) {
 		this.userTimeoutNanos = (userTimeout != null && !userTimeout.isZero() && !userTimeout.isNegative()) ? userTimeout.toNanos() : 0;
 		long period = (this.userTimeoutNanos > 0) ? this.userTimeoutNanos / 4 : MAX_PERIOD_NANOS;
@@ -179,9 +168,10 @@ public final class PeerProgress extends ChannelDuplexHandler {
 	}
 
 	/**
-	 * Return the first failure the connection's socket reported, a read or a write. Over HTTP/2
-	 * the streams are channels of their own, closed by the connection without the error that
-	 * closed it: this is where they learn it.
+	 * Return the first failure the connection's socket reported on a read. Over HTTP/2 the
+	 * streams are channels of their own, closed by the connection without the error that closed
+	 * it: this is where they learn it. (A failed write of the socket fails the promises of the
+	 * streams' writes, which their own channels see.)
 	 * @return the failure, {@code null} while there was none
 	 */
 	public @Nullable Throwable failure() {
@@ -201,9 +191,6 @@ public final class PeerProgress extends ChannelDuplexHandler {
 			if (this.lifted || this.writtenSinceQuiet >= SAMPLE_AFTER_BYTES) {
 				startSampling(ctx);
 			}
-		}
-		if (!promise.isVoid()) {
-			promise.addListener(RECORD_FAILURE);
 		}
 		ctx.write(msg, promise);
 	}
