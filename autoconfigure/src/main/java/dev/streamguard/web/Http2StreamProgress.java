@@ -1,13 +1,21 @@
 package dev.streamguard.web;
 
+import java.io.IOException;
+
 import dev.streamguard.transport.PeerProgress;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -78,6 +86,7 @@ final class Http2StreamProgress {
 		Connection connection = parent.attr(CONNECTION).setIfAbsent(new Connection());
 		if (connection == null) {
 			connection = parent.attr(CONNECTION).get();
+			ConnectionErrors.install(parent);
 		}
 		return new Http2StreamProgress(stream, codec.connection(), connection);
 	}
@@ -146,6 +155,47 @@ final class Http2StreamProgress {
 		if (this.holdsWindow) {
 			this.connection.lastProgressNanos = now;
 		}
+	}
+
+	/**
+	 * The last handler of an HTTP/2 connection that carries guarded streams. The connection's
+	 * pipeline has no handler of Reactor Netty's at its end, so the transport failure that ends
+	 * a connection (a reset, a timed-out peer) reaches Netty's tail, which logs it as a warning
+	 * although each stream already ended with its reason. Transport failures end here, at
+	 * DEBUG; anything else goes on to the tail as before.
+	 */
+	@Sharable
+	static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
+
+		static final String NAME = "streamguard.h2ConnectionErrors";
+
+		private static final Log logger = LogFactory.getLog(ConnectionErrors.class);
+
+		private static final ConnectionErrors INSTANCE = new ConnectionErrors();
+
+		static void install(Channel connection) {
+			ChannelPipeline pipeline = connection.pipeline();
+			try {
+				if (pipeline.get(NAME) == null) {
+					pipeline.addLast(NAME, INSTANCE);
+				}
+			}
+			catch (IllegalArgumentException ex) {
+				// Added by another stream of the connection meanwhile.
+			}
+		}
+
+		@Override
+		public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+			if (cause instanceof IOException) {
+				if (logger.isDebugEnabled()) {
+					logger.debug("[" + ctx.channel() + "] HTTP/2 connection failed: " + cause);
+				}
+				return;
+			}
+			ctx.fireExceptionCaught(cause);
+		}
+
 	}
 
 	/** What the streams of one connection share, confined to its event loop. */
