@@ -842,9 +842,12 @@ public class StreamGuardProperties {
 	public static class Logging {
 
 		/**
-		 * Termination reasons whose end-of-stream line is logged at DEBUG instead of INFO.
+		 * Termination reasons whose end-of-stream line is logged at DEBUG instead of INFO. By
+		 * default the normal ends, COMPLETED and CLIENT_CLOSED; set it empty to log every end
+		 * at INFO.
 		 */
-		private Set<TerminationReason> debugReasons = EnumSet.noneOf(TerminationReason.class);
+		private Set<TerminationReason> debugReasons = EnumSet.of(TerminationReason.COMPLETED,
+				TerminationReason.CLIENT_CLOSED);
 
 		public Set<TerminationReason> getDebugReasons() {
 			return this.debugReasons;

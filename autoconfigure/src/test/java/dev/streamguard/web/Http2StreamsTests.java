@@ -48,9 +48,7 @@ class Http2StreamsTests {
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
 	private static final String[] SERVER = { "server.http2.enabled=true", "streamguard.heartbeat.interval=200ms",
-			"management.endpoints.web.exposure.include=streams",
-			// Normal ends then log their line at DEBUG: anything above it is worth a look.
-			"streamguard.logging.debug-reasons=completed,client-closed" };
+			"management.endpoints.web.exposure.include=streams" };
 
 	private final List<AutoCloseable> resources = new ArrayList<>();
 
