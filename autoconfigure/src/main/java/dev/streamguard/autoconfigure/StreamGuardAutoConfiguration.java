@@ -10,6 +10,7 @@ import dev.streamguard.stream.StreamListener;
 import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.StreamWriterPool;
 import dev.streamguard.web.ClientAddressResolver;
+import dev.streamguard.web.Http2GoAway;
 import dev.streamguard.web.StreamGuardWebFilter;
 import dev.streamguard.web.StreamPolicyCustomizer;
 import dev.streamguard.web.StreamPolicyResolver;
@@ -116,7 +117,7 @@ public final class StreamGuardAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	StreamDrainer streamDrainer(StreamRegistry registry, StreamGate gate) {
-		return new StreamDrainer(registry, gate);
+		return new StreamDrainer(registry, gate, Http2GoAway::announce);
 	}
 
 	@Bean

@@ -1,8 +1,10 @@
 package dev.streamguard.stream;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -28,14 +30,31 @@ public class StreamDrainer {
 
 	private final StreamGate gate;
 
+	private final Consumer<Collection<LiveStream>> announce;
+
 	/**
 	 * Create a drainer.
 	 * @param registry the live streams
 	 * @param gate the gate to close to new streams
 	 */
 	public StreamDrainer(StreamRegistry registry, StreamGate gate) {
+		this(registry, gate, (streams) -> {
+		});
+	}
+
+	/**
+	 * Create a drainer that announces the drain to the connections of the live streams before
+	 * it ends any (over HTTP/2, a GOAWAY: the client opens no new stream on the connection,
+	 * and each live stream then ends on its own terms).
+	 * @param registry the live streams
+	 * @param gate the gate to close to new streams
+	 * @param announce tells the connections of the given streams that the server goes away
+	 * @since 0.2.0
+	 */
+	public StreamDrainer(StreamRegistry registry, StreamGate gate, Consumer<Collection<LiveStream>> announce) {
 		this.registry = Objects.requireNonNull(registry, "registry");
 		this.gate = Objects.requireNonNull(gate, "gate");
+		this.announce = Objects.requireNonNull(announce, "announce");
 	}
 
 	/**
@@ -51,6 +70,12 @@ public class StreamDrainer {
 		int live = this.registry.size();
 		if (live > 0) {
 			logger.info("Draining " + live + " live streams within " + timeout.toMillis() + " ms");
+			try {
+				this.announce.accept(this.registry.streams());
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not announce the drain to the streams' connections", ex);
+			}
 		}
 		for (LiveStream stream : this.registry.streams()) {
 			if (EVENT_STREAM.equals(stream.mediaType())) {

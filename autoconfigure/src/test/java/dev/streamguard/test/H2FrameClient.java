@@ -1,5 +1,6 @@
 package dev.streamguard.test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
@@ -45,6 +47,8 @@ public final class H2FrameClient implements AutoCloseable {
 	private final Handler handler = new Handler();
 
 	private final String authority;
+
+	private volatile long goAwayNanos;
 
 	private H2FrameClient(String host, int port) throws InterruptedException {
 		this.authority = host + ":" + port;
@@ -77,7 +81,7 @@ public final class H2FrameClient implements AutoCloseable {
 	 * @param reads whether the client reads the stream, giving its window back
 	 */
 	public Stream get(String path, boolean reads) throws Exception {
-		Stream stream = new Stream(reads);
+		Stream stream = new Stream(reads, !path.startsWith("/test/bulk"));
 		this.channel.eventLoop().submit(() -> {
 			Http2FrameStream frameStream = this.handler.newStream();
 			Http2Headers headers = new DefaultHttp2Headers().method("GET")
@@ -94,6 +98,11 @@ public final class H2FrameClient implements AutoCloseable {
 	public void stopReading() throws Exception {
 		this.channel.eventLoop().submit(() -> this.streams.values().forEach((stream) -> stream.reads = false))
 			.get(5, TimeUnit.SECONDS);
+	}
+
+	/** When the server's GOAWAY arrived, in {@link System#nanoTime()} terms; 0 before. */
+	public long goAwayNanos() {
+		return this.goAwayNanos;
 	}
 
 	@Override
@@ -115,8 +124,15 @@ public final class H2FrameClient implements AutoCloseable {
 
 		private volatile boolean reset;
 
-		private Stream(boolean reads) {
+		private volatile long endNanos;
+
+		private final StringBuilder text = new StringBuilder();
+
+		private final boolean keepsText;
+
+		private Stream(boolean reads, boolean keepsText) {
 			this.reads = reads;
+			this.keepsText = keepsText;
 		}
 
 		/** Bytes of DATA received. */
@@ -132,6 +148,27 @@ public final class H2FrameClient implements AutoCloseable {
 		/** The response's status, 0 before its headers. */
 		public int status() {
 			return this.status;
+		}
+
+		/** When the server ended the stream (END_STREAM), in {@link System#nanoTime()} terms; 0 before. */
+		public long endNanos() {
+			return this.endNanos;
+		}
+
+		/** The stream's DATA as text, up to its last 4 KB. */
+		public String text() {
+			synchronized (this.text) {
+				return this.text.toString();
+			}
+		}
+
+		private void append(String chunk) {
+			synchronized (this.text) {
+				this.text.append(chunk);
+				if (this.text.length() > 4096) {
+					this.text.delete(0, this.text.length() - 4096);
+				}
+			}
 		}
 
 		/** Whether the server reset the stream. */
@@ -151,6 +188,9 @@ public final class H2FrameClient implements AutoCloseable {
 					if (stream != null && headers.headers().status() != null) {
 						stream.status = Integer.parseInt(headers.headers().status().toString());
 					}
+					if (stream != null && headers.isEndStream()) {
+						stream.endNanos = System.nanoTime();
+					}
 				}
 				else if (msg instanceof Http2DataFrame data) {
 					Stream stream = H2FrameClient.this.streams.get(data.stream().id());
@@ -158,10 +198,19 @@ public final class H2FrameClient implements AutoCloseable {
 					if (stream != null) {
 						stream.received.addAndGet(data.content().readableBytes());
 						stream.lastDataNanos = System.nanoTime();
+						if (stream.keepsText) {
+							stream.append(data.content().toString(StandardCharsets.UTF_8));
+						}
+						if (data.isEndStream()) {
+							stream.endNanos = System.nanoTime();
+						}
 					}
 					if (stream != null && stream.reads && size > 0) {
 						ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(size).stream(data.stream()));
 					}
+				}
+				else if (msg instanceof Http2GoAwayFrame) {
+					H2FrameClient.this.goAwayNanos = System.nanoTime();
 				}
 				else if (msg instanceof Http2ResetFrame reset) {
 					Stream stream = H2FrameClient.this.streams.get(reset.stream().id());
