@@ -1,6 +1,11 @@
 package dev.streamguard.actuate;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.transport.TcpInfo;
@@ -24,19 +29,48 @@ import org.jspecify.annotations.Nullable;
  * @param sinceLastProgressMillis time since bytes last left the process while blocked
  * @param windowFullCount times the write window filled
  * @param tcp the kernel's TCP_INFO, where the transport offers it
+ * @param protocol the HTTP version the stream is served with (since 0.2.0)
+ * @param connection the connection the stream is served on, and the live streams it carries
+ * (since 0.2.0)
  * @since 0.1.0
  */
 public record StreamDescriptor(String id, String route, String mediaType, @Nullable String remoteAddress,
 		Instant startedAt, long ageMillis, long elements, long bytes, long sendRate, long pendingBytes,
 		boolean writable, LiveStream.State state, long sinceLastProgressMillis, long windowFullCount,
-		@Nullable Tcp tcp) {
+		@Nullable Tcp tcp, String protocol, @Nullable Connection connection) {
 
-	static StreamDescriptor of(LiveStream stream, boolean showRemoteAddress) {
+	static StreamDescriptor of(LiveStream stream, boolean showRemoteAddress, Map<String, List<String>> connections) {
 		String remote = showRemoteAddress ? stream.remoteAddress().map(String::valueOf).orElse(null) : null;
+		Connection connection = stream.connectionId()
+			.map((id) -> new Connection(id, connections.getOrDefault(id, List.of(stream.id()))))
+			.orElse(null);
 		return new StreamDescriptor(stream.id(), stream.route(), stream.mediaType(), remote, stream.startedAt(),
 				stream.age().toMillis(), stream.elementsSent(), stream.bytesSent(), stream.sendRate(),
 				stream.pendingBytes(), stream.writable(), stream.state(), stream.sinceLastProgress().toMillis(),
-				stream.windowFullCount(), stream.tcpInfo().map(Tcp::of).orElse(null));
+				stream.windowFullCount(), stream.tcpInfo().map(Tcp::of).orElse(null), stream.protocol(), connection);
+	}
+
+	/**
+	 * Group the given streams by their connection.
+	 * @return the ids of the streams of each connection, by connection id
+	 */
+	static Map<String, List<String>> byConnection(Collection<? extends LiveStream> streams) {
+		Map<String, List<String>> connections = new LinkedHashMap<>();
+		for (LiveStream stream : streams) {
+			stream.connectionId()
+				.ifPresent((id) -> connections.computeIfAbsent(id, (key) -> new ArrayList<>()).add(stream.id()));
+		}
+		return connections;
+	}
+
+	/**
+	 * The connection a stream is served on.
+	 *
+	 * @param id the connection's id, shared by the streams of one HTTP/2 connection
+	 * @param streams the ids of the live streams the connection carries, this one included
+	 * @since 0.2.0
+	 */
+	public record Connection(String id, List<String> streams) {
 	}
 
 	/**

@@ -3,6 +3,7 @@ package dev.streamguard.actuate;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -57,10 +58,11 @@ public class StreamsEndpoint {
 	@ReadOperation
 	public LiveStreams streams(SecurityContext securityContext) {
 		boolean show = this.showDetails.isShown(securityContext, this.roles);
-		List<StreamDescriptor> streams = this.registry.streams()
-			.stream()
+		List<LiveStream> live = this.registry.streams();
+		Map<String, List<String>> connections = StreamDescriptor.byConnection(live);
+		List<StreamDescriptor> streams = live.stream()
 			.sorted(Comparator.comparing(LiveStream::startedAt))
-			.map((stream) -> StreamDescriptor.of(stream, show))
+			.map((stream) -> StreamDescriptor.of(stream, show, connections))
 			.toList();
 		return new LiveStreams(streams.size(), streams);
 	}
@@ -74,7 +76,9 @@ public class StreamsEndpoint {
 	@ReadOperation
 	public @Nullable StreamDescriptor stream(SecurityContext securityContext, @Selector String id) {
 		boolean show = this.showDetails.isShown(securityContext, this.roles);
-		return this.registry.find(id).map((stream) -> StreamDescriptor.of(stream, show)).orElse(null);
+		return this.registry.find(id)
+			.map((stream) -> StreamDescriptor.of(stream, show, StreamDescriptor.byConnection(this.registry.streams())))
+			.orElse(null);
 	}
 
 	/**

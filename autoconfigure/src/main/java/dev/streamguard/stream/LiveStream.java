@@ -110,6 +110,26 @@ public interface LiveStream {
 	Optional<TcpInfo> tcpInfo();
 
 	/**
+	 * Return the id of the connection the stream is served on: the streams that share an
+	 * HTTP/2 connection share it, as do the exchanges one after another on an HTTP/1.1
+	 * connection.
+	 * @return the id, empty where the stream has no connection of its own to show
+	 * @since 0.2.0
+	 */
+	default Optional<String> connectionId() {
+		return Optional.empty();
+	}
+
+	/**
+	 * Return the HTTP version the stream is served with: {@code HTTP/1.1} or {@code HTTP/2}.
+	 * @return the protocol
+	 * @since 0.2.0
+	 */
+	default String protocol() {
+		return "HTTP/1.1";
+	}
+
+	/**
 	 * Return the stream's state.
 	 * @return the state
 	 */

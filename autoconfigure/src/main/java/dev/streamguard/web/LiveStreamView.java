@@ -230,6 +230,17 @@ abstract class LiveStreamView implements LiveStream {
 	}
 
 	@Override
+	public Optional<String> connectionId() {
+		Channel connection = this.connection;
+		return (connection != null) ? Optional.of(connection.id().asShortText()) : Optional.empty();
+	}
+
+	@Override
+	public String protocol() {
+		return (this.channel instanceof Http2StreamChannel) ? "HTTP/2" : "HTTP/1.1";
+	}
+
+	@Override
 	public State state() {
 		if (this.reason != null) {
 			return State.ENDED;

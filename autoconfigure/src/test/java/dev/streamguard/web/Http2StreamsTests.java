@@ -4,8 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -86,13 +88,21 @@ class Http2StreamsTests {
 		JsonNode listed = JsonMapper.builder().build().readTree(get(client, "/actuator/streams"));
 		assertThat(listed.get("count").asInt()).isEqualTo(3);
 		Map<String, String> routes = new HashMap<>();
+		Set<String> connectionIds = new HashSet<>();
 		for (JsonNode stream : listed.get("streams")) {
 			routes.put(stream.get("id").asString(), stream.get("route").asString());
 			assertThat(stream.get("state").asString()).isEqualTo("ACTIVE");
 			// TCP figures come from the connection, the stream channel's parent.
 			assertThat(stream.get("tcp").isNull()).as("tcp of %s", stream).isFalse();
 			assertThat(stream.get("tcp").get("rttMicros").asLong()).isPositive();
+			assertThat(stream.get("protocol").asString()).isEqualTo("HTTP/2");
+			// One connection carries the three streams, and each lists its siblings.
+			List<String> siblings = new ArrayList<>();
+			stream.get("connection").get("streams").forEach((sibling) -> siblings.add(sibling.asString()));
+			assertThat(siblings).containsExactlyInAnyOrder(quietStream.id(), ticksStream.id(), lateStream.id());
+			connectionIds.add(stream.get("connection").get("id").asString());
 		}
+		assertThat(connectionIds).hasSize(1);
 		assertThat(routes).containsExactlyInAnyOrderEntriesOf(Map.of(quietStream.id(), "/test/sse/quiet",
 				ticksStream.id(), "/test/sse/ticks", lateStream.id(), "/test/sse/late"));
 
