@@ -2,6 +2,7 @@ package dev.streamguard.web;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,16 +46,26 @@ class Http2FlowControlFaultTests {
 
 	@Test
 	void streamWhoseWindowIsNeverReopenedHangsWithoutTheStallTimeoutWhileItsSiblingIsBusy() throws Exception {
-		try (TestServer server = start("streamguard.stall-timeout=0");
+		try (TestServer server = start("streamguard.stall-timeout=0", "streamguard.window.high=256KB",
+				"streamguard.window.low=64KB");
 				H2FrameClient client = H2FrameClient.connect(server.port())) {
 			H2FrameClient.Stream held = client.get("/test/bulk", false);
 			H2FrameClient.Stream busy = client.get("/test/bulk", true);
-			started(server, 2);
+			Map<String, LiveStream> streams = started(server, 2);
 			long before = busy.received();
 			assertThat(server.listener().pollEnd(HANG_OBSERVED)).as("a stream ended").isNull();
 			assertThat(busy.received()).isGreaterThan(before);
 			assertThat(held.received()).isLessThanOrEqualTo(65_535);
 			assertThat(server.registry().size()).isEqualTo(2);
+			// What the held stream keeps waiting is bounded by its write window (one 64 KB
+			// element may cross the high mark), although the connection's flow control takes
+			// writes without limit.
+			LiveStream heldOnServer = streams.values()
+				.stream()
+				.min(Comparator.comparingLong(LiveStream::bytesSent))
+				.orElseThrow();
+			assertThat(heldOnServer.pendingBytes()).isPositive().isLessThanOrEqualTo((256 + 64) * 1024);
+			assertThat(heldOnServer.writable()).isFalse();
 		}
 	}
 
