@@ -13,6 +13,8 @@ import dev.streamguard.test.RecordingListener.Ended;
 import dev.streamguard.test.TestServer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.SignalType;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,14 +72,15 @@ class SilentPeerFaultTests {
 		}
 	}
 
-	@Test
-	void sseStreamOverHttp2ToASilentPeerEndsPeerUnresponsiveThroughItsHeartbeats() throws Exception {
+	@ParameterizedTest
+	@EnumSource(Silence.class)
+	void sseStreamOverHttp2ToASilentPeerEndsPeerUnresponsiveThroughItsHeartbeats(Silence silence) throws Exception {
 		try (NetNs ns = NetNs.createOrSkip();
 				TestServer server = startFor(ns, GUARDED, "streamguard.heartbeat.interval=500ms",
 						"server.http2.enabled=true")) {
 			LiveStream stream = startClients(ns, server, "/test/sse/quiet", 1, "--http2-prior-knowledge").get(0);
 			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> stream.bytesSent() > 10);
-			long cut = cut(ns);
+			long cut = silence.apply(ns);
 			Ended ended = server.listener().awaitEnd(Duration.ofSeconds(6));
 			assertThat(ended.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
 			assertThat(Duration.ofNanos(ended.nanoTime() - cut))
@@ -86,8 +89,9 @@ class SilentPeerFaultTests {
 		}
 	}
 
-	@Test
-	void streamsSharingAnHttp2ConnectionToABlackHoleAllEndPeerUnresponsive() throws Exception {
+	@ParameterizedTest
+	@EnumSource(Silence.class)
+	void streamsSharingAnHttp2ConnectionToASilentPeerAllEndPeerUnresponsive(Silence silence) throws Exception {
 		try (NetNs ns = NetNs.createOrSkip();
 				TestServer server = startFor(ns, GUARDED, "streamguard.heartbeat.interval=500ms",
 						"server.http2.enabled=true")) {
@@ -96,8 +100,7 @@ class SilentPeerFaultTests {
 			Awaitility.await()
 				.atMost(Duration.ofSeconds(10))
 				.until(() -> streams.get(0).bytesSent() > 10 && streams.get(1).bytesSent() > 64 * 1024);
-			ns.blackHole();
-			long cut = System.nanoTime();
+			long cut = silence.apply(ns);
 			for (int i = 0; i < 2; i++) {
 				Ended ended = server.listener().awaitEnd(Duration.ofSeconds(8));
 				assertThat(ended.reason()).as(ended.stream().route()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
@@ -111,7 +114,7 @@ class SilentPeerFaultTests {
 	void streamsSharingAnHttp2ConnectionToABlackHoleHangWithoutTheTransportOptions() throws Exception {
 		try (NetNs ns = NetNs.createOrSkip();
 				TestServer server = startFor(ns, TRANSPORT_OFF, "streamguard.heartbeat.interval=500ms",
-						"server.http2.enabled=true")) {
+						"server.http2.enabled=true", "streamguard.drain.timeout=1s")) {
 			List<LiveStream> streams = startSharingOneConnection(ns, server, "/test/sse/quiet", "/test/bulk");
 			Awaitility.await()
 				.atMost(Duration.ofSeconds(10))
@@ -225,6 +228,34 @@ class SilentPeerFaultTests {
 		// In the order of the URIs, whichever stream the server started first.
 		streams.sort(Comparator.comparing((LiveStream stream) -> !stream.route().equals(first)));
 		return streams;
+	}
+
+	/** How the peer goes silent. */
+	enum Silence {
+
+		/** The link goes down: the host answers retransmissions with ICMP host-unreachable. */
+		LINK_CUT {
+			@Override
+			void silence(NetNs ns) throws Exception {
+				ns.cut();
+			}
+		},
+
+		/** The link stays up and every packet is dropped: a pulled cable behind a router. */
+		BLACK_HOLE {
+			@Override
+			void silence(NetNs ns) throws Exception {
+				ns.blackHole();
+			}
+		};
+
+		abstract void silence(NetNs ns) throws Exception;
+
+		long apply(NetNs ns) throws Exception {
+			silence(ns);
+			return System.nanoTime();
+		}
+
 	}
 
 	private static long cut(NetNs ns) throws Exception {
