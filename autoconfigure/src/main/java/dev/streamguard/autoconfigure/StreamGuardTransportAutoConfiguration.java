@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Import;
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration}
  * for the transport of the Reactor Netty server: TCP_USER_TIMEOUT and keepalive on accepted
- * connections.
+ * connections, the request-header deadline, and HTTP/2's PING and limit on concurrent streams.
  *
  * @since 0.1.0
  */
@@ -43,7 +43,7 @@ public final class StreamGuardTransportAutoConfiguration {
 		String fallback = "the stall timeout (" + describe(properties.getStallTimeout()) + "), heartbeats ("
 				+ describe(properties.getHeartbeat().getInterval()) + ") and keepalive on idle connections";
 		return new StreamGuardNettyServerCustomizer(transport, fallback,
-				properties.getTransport().getRequestHeaderTimeout());
+				properties.getTransport().getRequestHeaderTimeout(), properties.getHttp2());
 	}
 
 	/**
