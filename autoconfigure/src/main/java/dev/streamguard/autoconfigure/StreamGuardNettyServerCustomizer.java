@@ -18,9 +18,10 @@ import org.springframework.boot.reactor.netty.NettyServerCustomizer;
  * {@link NettyServerCustomizer} that sets the transport options on every accepted connection.
  * The options are set per connection, once its channel exists, so that the option family
  * always matches the transport actually in use (an epoll option on an NIO channel would be
- * ignored). On a server that speaks HTTP/2 it also advertises the limit on concurrent streams
- * per connection, sends connections that go quiet a PING with an ack timeout, and applies the
- * request-header deadline to HTTP/2's preface and header blocks.
+ * ignored). On a server that speaks HTTP/2 it also sends connections that go quiet a PING with
+ * an ack timeout and applies the request-header deadline to HTTP/2's preface and header
+ * blocks; {@link #applyHttp2Settings(HttpServer)} advertises the limit on concurrent streams
+ * per connection.
  *
  * @since 0.1.0
  */
@@ -70,8 +71,7 @@ public class StreamGuardNettyServerCustomizer implements NettyServerCustomizer {
 		boolean http2 = speaksHttp2(server.configuration().protocols());
 		Duration pingInterval = this.http2.getPing().getInterval();
 		Duration pingAckTimeout = this.http2.getPing().getAckTimeout();
-		HttpServer customized = http2 ? withHttp2Settings(server) : server;
-		return customized.doOnChannelInit((observer, channel, remoteAddress) -> {
+		return server.doOnChannelInit((observer, channel, remoteAddress) -> {
 			this.transport.onAccepted(channel);
 			if (headerDeadline) {
 				if (http2) {
@@ -94,10 +94,18 @@ public class StreamGuardNettyServerCustomizer implements NettyServerCustomizer {
 	}
 
 	/**
-	 * Add the limit on concurrent streams to the server's HTTP/2 settings, keeping the
-	 * settings made before (Reactor Netty replaces them all at once).
+	 * Add the limit on concurrent streams to the HTTP/2 settings of a server that speaks
+	 * HTTP/2, keeping the settings made before. Reactor Netty replaces all settings at once,
+	 * and Spring Boot sets its own after the {@link NettyServerCustomizer} beans, so this runs
+	 * after Spring Boot's customizers rather than in {@link #apply(HttpServer)}.
+	 * @param server the server to configure
+	 * @return the configured server
+	 * @since 0.2.0
 	 */
-	private HttpServer withHttp2Settings(HttpServer server) {
+	public HttpServer applyHttp2Settings(HttpServer server) {
+		if (!speaksHttp2(server.configuration().protocols())) {
+			return server;
+		}
 		Http2SettingsSpec existing = server.configuration().http2SettingsSpec();
 		long maxConcurrentStreams = this.http2.getMaxConcurrentStreams();
 		return server.http2Settings((builder) -> {
