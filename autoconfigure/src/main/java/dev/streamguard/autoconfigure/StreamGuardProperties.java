@@ -827,12 +827,14 @@ public class StreamGuardProperties {
 		 * How long nothing may arrive on an HTTP/2 connection before the server sends it a
 		 * PING. Zero disables.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration interval = Duration.ofSeconds(30);
 
 		/**
 		 * How long after a PING the connection may stay silent before it is closed. Zero
 		 * disables.
 		 */
+		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration ackTimeout = Duration.ofSeconds(20);
 
 		public Duration getInterval() {
