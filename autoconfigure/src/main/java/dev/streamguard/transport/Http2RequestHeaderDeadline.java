@@ -15,6 +15,7 @@ import io.netty.handler.ssl.SslHandler;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import reactor.netty.NettyPipeline;
 
 /**
  * The request-header deadline of a server that speaks HTTP/2: a connection must send its
@@ -104,9 +105,14 @@ public final class Http2RequestHeaderDeadline extends ChannelInboundHandlerAdapt
 			return;
 		}
 		Http2RequestHeaderDeadline handler = new Http2RequestHeaderDeadline(timeout, onClose);
-		SslHandler tls = pipeline.get(SslHandler.class);
+		// Reactor Netty holds the TLS handler's place under its name until the connection is
+		// active, then puts the SslHandler there.
+		ChannelHandlerContext tls = pipeline.context(NettyPipeline.SslHandler);
+		if (tls == null) {
+			tls = pipeline.context(SslHandler.class);
+		}
 		if (tls != null) {
-			pipeline.addAfter(pipeline.context(tls).name(), NAME, handler);
+			pipeline.addAfter(tls.name(), NAME, handler);
 		}
 		else {
 			pipeline.addFirst(NAME, handler);

@@ -6,11 +6,19 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -20,7 +28,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 
 /**
- * An HTTP/2 client over h2c with prior knowledge on a plain socket, so that a test decides
+ * An HTTP/2 client over h2c with prior knowledge on a plain socket (or h2 over TLS), so that a test decides
  * which frames are sent, when, and whether PINGs are answered. Received frames are read on a
  * thread of their own (which keeps the connection's window open at the TCP level) and queued.
  */
@@ -88,10 +96,46 @@ public final class RawHttp2 implements AutoCloseable {
 	}
 
 	/**
+	 * Connect over TLS, trusting any certificate, with ALPN offering only h2; send nothing yet.
+	 */
+	public static RawHttp2 connectTls(int port) throws IOException {
+		try {
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(null, new TrustManager[] { new TrustAll() }, null);
+			SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
+			socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+			SSLParameters parameters = socket.getSSLParameters();
+			parameters.setApplicationProtocols(new String[] { "h2" });
+			socket.setSSLParameters(parameters);
+			socket.startHandshake();
+			if (!"h2".equals(socket.getApplicationProtocol())) {
+				throw new IOException("ALPN chose '" + socket.getApplicationProtocol() + "', not h2");
+			}
+			RawHttp2 client = new RawHttp2(socket, port);
+			client.reader.start();
+			return client;
+		}
+		catch (GeneralSecurityException ex) {
+			throw new IOException(ex);
+		}
+	}
+
+	/**
 	 * Connect, send the preface and empty SETTINGS, and acknowledge the server's SETTINGS.
 	 */
 	public static RawHttp2 open(int port) throws IOException {
-		RawHttp2 client = connect(port);
+		return start(connect(port));
+	}
+
+	/**
+	 * Connect over TLS (h2 by ALPN), send the preface and empty SETTINGS, and acknowledge the
+	 * server's SETTINGS.
+	 */
+	public static RawHttp2 openTls(int port) throws IOException {
+		return start(connectTls(port));
+	}
+
+	private static RawHttp2 start(RawHttp2 client) throws IOException {
 		client.send(PREFACE);
 		client.send(frame(SETTINGS, 0, 0, new byte[0]));
 		client.send(frame(SETTINGS, ACK, 0, new byte[0]));
@@ -198,6 +242,23 @@ public final class RawHttp2 implements AutoCloseable {
 	@Override
 	public void close() throws IOException {
 		this.socket.close();
+	}
+
+	private static final class TrustAll implements X509TrustManager {
+
+		@Override
+		public void checkClientTrusted(X509Certificate[] chain, String authType) {
+		}
+
+		@Override
+		public void checkServerTrusted(X509Certificate[] chain, String authType) {
+		}
+
+		@Override
+		public X509Certificate[] getAcceptedIssuers() {
+			return new X509Certificate[0];
+		}
+
 	}
 
 	public record Frame(int type, int flags, int streamId, byte[] payload) {

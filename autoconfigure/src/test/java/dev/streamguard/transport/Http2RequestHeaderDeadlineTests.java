@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -164,6 +166,58 @@ class Http2RequestHeaderDeadlineTests {
 				}
 				assertThat(Duration.ofNanos(System.nanoTime() - upgraded)).isBetween(TIMEOUT.minusMillis(100), BOUND);
 				Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> refusedAtTheDeadline(server) == refused + 1);
+			}
+		}
+
+	}
+
+	/**
+	 * h2 over TLS, negotiated by ALPN, with a certificate the test generates: the deadline reads
+	 * the bytes after TLS.
+	 */
+	@Nested
+	@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+	class OverTls {
+
+		private TestServer server;
+
+		@BeforeAll
+		void startServer(@TempDir Path directory) throws Exception {
+			Path keyStore = directory.resolve("server.p12");
+			Process keytool = new ProcessBuilder("keytool", "-genkeypair", "-alias", "server", "-keyalg", "EC",
+					"-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1", "-validity", "2",
+					"-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "secret123")
+				.redirectErrorStream(true)
+				.start();
+			assertThat(keytool.waitFor(30, TimeUnit.SECONDS)).isTrue();
+			assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+			this.server = TestServer.start(H2C, "streamguard.transport.request-header-timeout=1s",
+					"server.ssl.key-store=file:" + keyStore, "server.ssl.key-store-type=PKCS12",
+					"server.ssl.key-store-password=secret123");
+		}
+
+		@AfterAll
+		void stopServer() {
+			this.server.close();
+		}
+
+		@Test
+		void anH2ConnectionWithoutHeadersIsClosedAtTheDeadline() throws Exception {
+			double refused = refusedAtTheDeadline(this.server);
+			long start = System.nanoTime();
+			try (RawHttp2 client = RawHttp2.openTls(this.server.port())) {
+				assertClosedWithin(client, start);
+			}
+			Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> refusedAtTheDeadline(this.server) == refused + 1);
+		}
+
+		@Test
+		void anH2ConnectionWithItsHeadersInTimeIsServed() throws Exception {
+			try (RawHttp2 client = RawHttp2.openTls(this.server.port())) {
+				client.get(1, "/test/json");
+				assertThat(client.await(RawHttp2.HEADERS, Duration.ofSeconds(3)).streamId()).isEqualTo(1);
+				TimeUnit.MILLISECONDS.sleep(BOUND.toMillis());
+				assertThat(client.closedNanos()).as("connection closed").isZero();
 			}
 		}
 
