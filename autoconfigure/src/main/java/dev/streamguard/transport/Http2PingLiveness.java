@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -58,7 +57,7 @@ public final class Http2PingLiveness extends ChannelDuplexHandler {
 	// Confined to the channel's event loop.
 	private @Nullable ChannelHandlerContext context;
 
-	private @Nullable ScheduledFuture<?> timer;
+	private final ConnectionTimer timer = new ConnectionTimer(this::check);
 
 	private long lastReadNanos;
 
@@ -104,7 +103,7 @@ public final class Http2PingLiveness extends ChannelDuplexHandler {
 
 	@Override
 	public void channelActive(ChannelHandlerContext ctx) throws Exception {
-		if (this.timer == null) {
+		if (!this.timer.isPending()) {
 			this.lastReadNanos = System.nanoTime();
 			schedule(ctx, this.intervalNanos);
 		}
@@ -131,19 +130,14 @@ public final class Http2PingLiveness extends ChannelDuplexHandler {
 	}
 
 	private void schedule(ChannelHandlerContext ctx, long delayNanos) {
-		this.timer = ctx.executor().schedule(() -> check(ctx), Math.max(delayNanos, 1), TimeUnit.NANOSECONDS);
+		this.timer.schedule(ctx, delayNanos);
 	}
 
 	private void cancel() {
-		ScheduledFuture<?> timer = this.timer;
-		if (timer != null) {
-			timer.cancel(false);
-			this.timer = null;
-		}
+		this.timer.cancel();
 	}
 
 	private void check(ChannelHandlerContext ctx) {
-		this.timer = null;
 		Channel channel = ctx.channel();
 		if (!channel.isActive()) {
 			return;

@@ -2,7 +2,6 @@ package dev.streamguard.transport;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
@@ -85,7 +84,7 @@ public final class Http2RequestHeaderDeadline extends ChannelInboundHandlerAdapt
 
 	private long payloadLeft;
 
-	private @Nullable ScheduledFuture<?> deadline;
+	private final ConnectionTimer deadline = new ConnectionTimer(this::expire);
 
 	private Http2RequestHeaderDeadline(Duration timeout, Runnable onClose) {
 		this.timeoutNanos = timeout.toNanos();
@@ -248,20 +247,14 @@ public final class Http2RequestHeaderDeadline extends ChannelInboundHandlerAdapt
 	}
 
 	private void arm(ChannelHandlerContext ctx, long delayNanos) {
-		cancel();
-		this.deadline = ctx.executor().schedule(() -> expire(ctx), delayNanos, TimeUnit.NANOSECONDS);
+		this.deadline.schedule(ctx, delayNanos);
 	}
 
 	private void cancel() {
-		ScheduledFuture<?> deadline = this.deadline;
-		if (deadline != null) {
-			deadline.cancel(false);
-			this.deadline = null;
-		}
+		this.deadline.cancel();
 	}
 
 	private void expire(ChannelHandlerContext ctx) {
-		this.deadline = null;
 		if (!ctx.channel().isActive()) {
 			return;
 		}

@@ -1,7 +1,6 @@
 package dev.streamguard.transport;
 
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
@@ -48,7 +47,7 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 	private final Runnable onClose;
 
 	// Confined to the channel's event loop.
-	private @Nullable ScheduledFuture<?> deadline;
+	private final ConnectionTimer deadline = new ConnectionTimer(this::expire);
 
 	private @Nullable FirstByte firstByte;
 
@@ -149,12 +148,10 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 	}
 
 	private void arm(ChannelHandlerContext ctx, long delayNanos) {
-		cancel();
-		this.deadline = ctx.executor().schedule(() -> expire(ctx), delayNanos, TimeUnit.NANOSECONDS);
+		this.deadline.schedule(ctx, delayNanos);
 	}
 
 	private void expire(ChannelHandlerContext ctx) {
-		this.deadline = null;
 		if (this.responsesInFlight > 0) {
 			// A response is still being written (a live stream, say): it is not cut for a request
 			// behind it. Look again later.
@@ -170,11 +167,7 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 	}
 
 	private void cancel() {
-		ScheduledFuture<?> deadline = this.deadline;
-		if (deadline != null) {
-			deadline.cancel(false);
-			this.deadline = null;
-		}
+		this.deadline.cancel();
 	}
 
 	private void leave(ChannelHandlerContext ctx) {

@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 
 import dev.streamguard.test.RawHttp2;
 import dev.streamguard.test.TestServer;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
+import static dev.streamguard.transport.RequestHeaderDeadlineTests.refusedAtTheDeadline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -226,15 +226,6 @@ class Http2RequestHeaderDeadlineTests {
 	private static void assertClosedWithin(RawHttp2 client, long start) throws InterruptedException {
 		assertThat(client.awaitClosed(BOUND.plusSeconds(1))).as("connection closed").isTrue();
 		assertThat(Duration.ofNanos(client.closedNanos() - start)).isBetween(TIMEOUT.minusMillis(100), BOUND);
-	}
-
-	private static double refusedAtTheDeadline(TestServer server) {
-		return server.context()
-			.getBean(MeterRegistry.class)
-			.get("streamguard.connections.refused")
-			.tag("cause", "request-header-timeout")
-			.functionCounter()
-			.count();
 	}
 
 }

@@ -105,7 +105,7 @@ class RequestHeaderDeadlineTests {
 		}
 	}
 
-	private static double refusedAtTheDeadline(TestServer server) {
+	static double refusedAtTheDeadline(TestServer server) {
 		return server.context()
 			.getBean(MeterRegistry.class)
 			.get("streamguard.connections.refused")
