@@ -208,6 +208,12 @@ public final class Http2PingLiveness extends ChannelDuplexHandler {
 		if (logger.isDebugEnabled()) {
 			logger.debug("[" + channel + "] Closing: " + timedOut.getMessage());
 		}
+		// Streams find the reason on the connection's PeerProgress, whatever their writes fail
+		// with; where there is none (NIO), in the failure each stream is handed.
+		PeerProgress progress = PeerProgress.of(channel);
+		if (progress != null) {
+			progress.peerSilent(new PeerProgress.PeerTimeoutException(timedOut.getMessage()));
+		}
 		failStreams(ctx.pipeline(), timedOut);
 		// Closed from here, next to the socket: HTTP/2's graceful close would wait to send a
 		// GOAWAY the peer will never take.

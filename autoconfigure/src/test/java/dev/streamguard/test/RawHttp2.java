@@ -46,6 +46,8 @@ public final class RawHttp2 implements AutoCloseable {
 
 	public static final int GOAWAY = 0x7;
 
+	public static final int WINDOW_UPDATE = 0x8;
+
 	public static final int CONTINUATION = 0x9;
 
 	public static final int END_STREAM = 0x1;
@@ -74,6 +76,10 @@ public final class RawHttp2 implements AutoCloseable {
 	private volatile boolean answerPings;
 
 	private volatile long closedNanos;
+
+	private volatile long readRate;
+
+	private volatile long bytesRead;
 
 	private RawHttp2(Socket socket, int port) throws IOException {
 		this.socket = socket;
@@ -140,6 +146,38 @@ public final class RawHttp2 implements AutoCloseable {
 		client.send(frame(SETTINGS, 0, 0, new byte[0]));
 		client.send(frame(SETTINGS, ACK, 0, new byte[0]));
 		return client;
+	}
+
+	/**
+	 * Connect with a small receive buffer, send the preface with SETTINGS that open the
+	 * largest window on every stream and on the connection, and acknowledge the server's
+	 * SETTINGS: the server may send without waiting for WINDOW_UPDATEs, so TCP alone paces it.
+	 */
+	public static RawHttp2 openWithLargeWindow(int port, int receiveBuffer) throws IOException {
+		Socket socket = new Socket();
+		socket.setReceiveBufferSize(receiveBuffer);
+		socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+		RawHttp2 client = new RawHttp2(socket, port);
+		client.reader.start();
+		client.send(PREFACE);
+		// SETTINGS_INITIAL_WINDOW_SIZE (0x4) = 2^31 - 1.
+		client.send(frame(SETTINGS, 0, 0, new byte[] { 0, 4, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff }));
+		client.send(frame(SETTINGS, ACK, 0, new byte[0]));
+		int increment = Integer.MAX_VALUE - 65535;
+		client.send(frame(WINDOW_UPDATE, 0, 0, new byte[] { (byte) (increment >>> 24), (byte) (increment >>> 16),
+				(byte) (increment >>> 8), (byte) increment }));
+		return client;
+	}
+
+	/** Read at most this many bytes a second, as a slow reader does. */
+	public RawHttp2 readingAt(long bytesPerSecond) {
+		this.readRate = bytesPerSecond;
+		return this;
+	}
+
+	/** How many frame bytes were read so far. */
+	public long bytesRead() {
+		return this.bytesRead;
 	}
 
 	/** Answer every PING the server sends, as a live client does. */
@@ -227,6 +265,11 @@ public final class RawHttp2 implements AutoCloseable {
 						| (header[8] & 0xff);
 				byte[] payload = new byte[length];
 				in.readFully(payload);
+				this.bytesRead += 9 + length;
+				long rate = this.readRate;
+				if (rate > 0) {
+					TimeUnit.NANOSECONDS.sleep((9 + length) * 1_000_000_000L / rate);
+				}
 				Frame frame = new Frame(header[3] & 0xff, header[4] & 0xff, streamId, payload);
 				if (frame.type() == PING && (frame.flags() & ACK) == 0 && this.answerPings) {
 					send(frame(PING, ACK, 0, payload));
@@ -236,6 +279,9 @@ public final class RawHttp2 implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			this.closedNanos = System.nanoTime();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

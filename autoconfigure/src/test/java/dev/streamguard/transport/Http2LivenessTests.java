@@ -9,7 +9,12 @@ import dev.streamguard.test.RawHttp2;
 import dev.streamguard.test.RecordingListener.Ended;
 import dev.streamguard.test.TestServer;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.system.CapturedOutput;
@@ -52,38 +57,101 @@ class Http2LivenessTests {
 		}
 	}
 
-	@Test
-	void aClientThatNeverAnswersIsClosedAndEveryStreamEndsPeerUnresponsive(CapturedOutput output) throws Exception {
-		try (TestServer server = start(PING); RawHttp2 client = RawHttp2.open(server.port())) {
-			List<LiveStream> streams = openTwoStreams(server, client);
-			long lastSent = System.nanoTime();
-			client.await(RawHttp2.PING, INTERVAL.plus(MARGIN));
-			Ended first = server.listener().awaitEnd(INTERVAL.plus(ACK_TIMEOUT).plus(MARGIN).plusSeconds(2));
-			Ended second = server.listener().awaitEnd(Duration.ofSeconds(2));
-			assertThat(List.of(first, second)).allSatisfy((ended) -> {
+	/**
+	 * One server with the PING for these tests: a second server in the same JVM would share
+	 * Reactor Netty's global resources, which the first to close disposes.
+	 */
+	@Nested
+	@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+	class WithThePing {
+
+		private TestServer server;
+
+		@BeforeAll
+		void startServer() {
+			this.server = start(PING);
+		}
+
+		@AfterAll
+		void stopServer() {
+			this.server.close();
+		}
+
+		@BeforeEach
+		void forgetEarlierStreams() {
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> this.server.registry().size() == 0);
+			this.server.listener().clear();
+		}
+
+		@Test
+		void aClientThatNeverAnswersIsClosedAndEveryStreamEndsPeerUnresponsive(CapturedOutput output) throws Exception {
+			try (RawHttp2 client = RawHttp2.open(server.port())) {
+				List<LiveStream> streams = openTwoStreams(server, client);
+				long lastSent = System.nanoTime();
+				client.await(RawHttp2.PING, INTERVAL.plus(MARGIN));
+				Ended first = server.listener().awaitEnd(INTERVAL.plus(ACK_TIMEOUT).plus(MARGIN).plusSeconds(2));
+				Ended second = server.listener().awaitEnd(Duration.ofSeconds(2));
+				assertThat(List.of(first, second)).allSatisfy((ended) -> {
+					assertThat(ended.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
+					assertThat(Duration.ofNanos(ended.nanoTime() - lastSent))
+						.isLessThanOrEqualTo(INTERVAL.plus(ACK_TIMEOUT).plus(MARGIN));
+				});
+				assertThat(List.of(first.stream().id(), second.stream().id()))
+					.containsExactlyInAnyOrderElementsOf(streams.stream().map(LiveStream::id).toList());
+				assertThat(client.awaitClosed(Duration.ofSeconds(2))).as("connection closed").isTrue();
+				Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> server.registry().size() == 0);
+				assertThat(output).doesNotContain("ERROR");
+			}
+		}
+
+		@Test
+		void aClientThatAnswersEveryPingIsNeverCut() throws Exception {
+			try (RawHttp2 client = RawHttp2.open(server.port()).answeringPings()) {
+				List<LiveStream> streams = openTwoStreams(server, client);
+				client.await(RawHttp2.PING, INTERVAL.plus(MARGIN));
+				// Several rounds of PING and acknowledgement.
+				assertThat(server.listener().pollEnd(INTERVAL.plus(ACK_TIMEOUT).multipliedBy(2))).as("a stream ended")
+					.isNull();
+				assertThat(streams).allSatisfy((stream) -> assertThat(server.registry().find(stream.id())).isPresent());
+				assertThat(client.closedNanos()).as("connection closed").isZero();
+			}
+		}
+
+		@Test
+		void aBulkStreamWhoseWindowTheSilentClientNeverReopensEndsPeerUnresponsive() throws Exception {
+			try (RawHttp2 client = RawHttp2.open(server.port())) {
+				client.get(1, "/test/bulk");
+				LiveStream stream = server.listener().awaitStart(Duration.ofSeconds(5));
+				long lastSent = System.nanoTime();
+				// The stream's 64 KB window is used up at once and never reopened: the stream waits on
+				// HTTP/2 flow control with nothing in flight, which only the PING can tell from a
+				// dead peer.
+				client.await(RawHttp2.PING, INTERVAL.plus(MARGIN));
+				Ended ended = server.listener().awaitEnd(INTERVAL.plus(ACK_TIMEOUT).plus(MARGIN).plusSeconds(2));
+				assertThat(ended.stream().id()).isEqualTo(stream.id());
 				assertThat(ended.reason()).isEqualTo(TerminationReason.PEER_UNRESPONSIVE);
 				assertThat(Duration.ofNanos(ended.nanoTime() - lastSent))
 					.isLessThanOrEqualTo(INTERVAL.plus(ACK_TIMEOUT).plus(MARGIN));
-			});
-			assertThat(List.of(first.stream().id(), second.stream().id()))
-				.containsExactlyInAnyOrderElementsOf(streams.stream().map(LiveStream::id).toList());
-			assertThat(client.awaitClosed(Duration.ofSeconds(2))).as("connection closed").isTrue();
-			Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> server.registry().size() == 0);
-			assertThat(output).doesNotContain("ERROR");
+			}
 		}
-	}
 
-	@Test
-	void aClientThatAnswersEveryPingIsNeverCut() throws Exception {
-		try (TestServer server = start(PING); RawHttp2 client = RawHttp2.open(server.port()).answeringPings()) {
-			List<LiveStream> streams = openTwoStreams(server, client);
-			client.await(RawHttp2.PING, INTERVAL.plus(MARGIN));
-			// Several rounds of PING and acknowledgement.
-			assertThat(server.listener().pollEnd(INTERVAL.plus(ACK_TIMEOUT).multipliedBy(2))).as("a stream ended")
-				.isNull();
-			assertThat(streams).allSatisfy((stream) -> assertThat(server.registry().find(stream.id())).isPresent());
-			assertThat(client.closedNanos()).as("connection closed").isZero();
+		@Test
+		void aSlowReaderWhosePingWaitsBehindItsDataIsNotCut() throws Exception {
+			try (RawHttp2 client = RawHttp2.openWithLargeWindow(server.port(), 32 * 1024)
+						.readingAt(64 * 1024)
+						.answeringPings()) {
+				client.get(1, "/test/bulk");
+				LiveStream stream = server.listener().awaitStart(Duration.ofSeconds(5));
+				// Far longer than the interval and the ack timeout: each PING waits behind hundreds of
+				// kilobytes the reader takes seconds to read, but the peer acknowledges them all along.
+				assertThat(server.listener().pollEnd(INTERVAL.plus(ACK_TIMEOUT).multipliedBy(3))).as("stream ended")
+					.isNull();
+				assertThat(server.registry().find(stream.id())).isPresent();
+				assertThat(client.closedNanos()).as("connection closed").isZero();
+				assertThat(client.bytesRead()).as("bytes read").isGreaterThan(64 * 1024);
+			}
 		}
+
 	}
 
 	private static TestServer start(String... properties) {
