@@ -54,11 +54,9 @@ public final class Http2PingLiveness extends ChannelDuplexHandler {
 
 	private final long ackTimeoutNanos;
 
-	// Confined to the channel's event loop.
-	private @Nullable ChannelHandlerContext context;
-
 	private final ConnectionTimer timer = new ConnectionTimer(this::check);
 
+	// Confined to the channel's event loop.
 	private long lastReadNanos;
 
 	private long pingSentNanos;
@@ -94,7 +92,6 @@ public final class Http2PingLiveness extends ChannelDuplexHandler {
 
 	@Override
 	public void handlerAdded(ChannelHandlerContext ctx) {
-		this.context = ctx;
 		this.lastReadNanos = System.nanoTime();
 		if (ctx.channel().isActive()) {
 			schedule(ctx, this.intervalNanos);
