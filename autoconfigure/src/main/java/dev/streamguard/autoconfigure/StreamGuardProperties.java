@@ -140,6 +140,8 @@ public class StreamGuardProperties {
 
 	private final Transport transport = new Transport();
 
+	private final Http2 http2 = new Http2();
+
 	private final Writer writer = new Writer();
 
 	public boolean isEnabled() {
@@ -293,6 +295,10 @@ public class StreamGuardProperties {
 
 	public Transport getTransport() {
 		return this.transport;
+	}
+
+	public Http2 getHttp2() {
+		return this.http2;
 	}
 
 	public Writer getWriter() {
@@ -744,8 +750,10 @@ public class StreamGuardProperties {
 		 * How long a request's headers may take to arrive before the connection is closed
 		 * (slowloris): from a new connection's accept, and from the first byte of each later
 		 * request on a persistent one; a response still being written is never cut for it.
-		 * HTTP/1.1-only servers; WebSocket connections leave it behind. Zero disables. An idle
-		 * persistent connection is left to server.netty.idle-timeout.
+		 * On HTTP/2 a connection must send its preface and its first complete request headers
+		 * within it, and a header block once begun must end within it. WebSocket connections
+		 * leave it behind. Zero disables. An idle persistent connection is left to
+		 * server.netty.idle-timeout.
 		 */
 		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration requestHeaderTimeout = Duration.ofSeconds(10);
@@ -770,6 +778,79 @@ public class StreamGuardProperties {
 
 		public Keepalive getKeepalive() {
 			return this.keepalive;
+		}
+
+	}
+
+	/**
+	 * HTTP/2 connections of the server: liveness of the connection and streams per connection.
+	 *
+	 * @since 0.2.0
+	 */
+	public static class Http2 {
+
+		/**
+		 * Maximum number of concurrent streams per HTTP/2 connection, advertised to the client
+		 * as SETTINGS_MAX_CONCURRENT_STREAMS. A stream beyond it is refused (REFUSED_STREAM)
+		 * while the connection's other streams keep running.
+		 */
+		private long maxConcurrentStreams = 100;
+
+		private final Ping ping = new Ping();
+
+		public long getMaxConcurrentStreams() {
+			return this.maxConcurrentStreams;
+		}
+
+		public void setMaxConcurrentStreams(long maxConcurrentStreams) {
+			this.maxConcurrentStreams = maxConcurrentStreams;
+		}
+
+		public Ping getPing() {
+			return this.ping;
+		}
+
+	}
+
+	/**
+	 * HTTP/2 PING on the server's connections: a connection from which nothing arrives for
+	 * the interval is sent a PING, and it is closed when nothing, not even the PING's
+	 * acknowledgement, arrives within the ack timeout; every stream on it ends
+	 * PEER_UNRESPONSIVE. While the kernel shows the peer acknowledging data sent ahead of the
+	 * PING, the ack timeout waits for it.
+	 *
+	 * @since 0.2.0
+	 */
+	public static class Ping {
+
+		/**
+		 * How long nothing may arrive on an HTTP/2 connection before the server sends it a
+		 * PING. Zero disables.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private Duration interval = Duration.ofSeconds(30);
+
+		/**
+		 * How long after a PING the connection may stay silent before it is closed. Zero
+		 * disables.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private Duration ackTimeout = Duration.ofSeconds(20);
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public Duration getAckTimeout() {
+			return this.ackTimeout;
+		}
+
+		public void setAckTimeout(Duration ackTimeout) {
+			this.ackTimeout = ackTimeout;
 		}
 
 	}

@@ -67,6 +67,13 @@ final class StreamGuardPropertiesValidator implements Validator {
 		checks.notNegative("transport.user-timeout", transport.getUserTimeout());
 		checks.notNegative("transport.request-header-timeout", transport.getRequestHeaderTimeout());
 		checks.keepalive("transport.keepalive", transport.getKeepalive());
+		StreamGuardProperties.Http2 http2 = properties.getHttp2();
+		if (http2.getMaxConcurrentStreams() < 1 || http2.getMaxConcurrentStreams() > Integer.MAX_VALUE) {
+			checks.reject("http2.max-concurrent-streams", http2.getMaxConcurrentStreams(),
+					"must be between 1 and " + Integer.MAX_VALUE + " (streams a client may have open at once on one connection)");
+		}
+		checks.notNegative("http2.ping.interval", http2.getPing().getInterval());
+		checks.notNegative("http2.ping.ack-timeout", http2.getPing().getAckTimeout());
 		properties.getRoutes().forEach((pattern, route) -> {
 			String at = "routes[" + pattern + "].";
 			checks.pattern(pattern);

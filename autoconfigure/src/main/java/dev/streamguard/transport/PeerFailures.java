@@ -22,10 +22,11 @@ import org.springframework.util.ClassUtils;
  * {@link Errors.NativeIoException}) carry the errno, which decides alone: their messages come
  * from the C library's {@code strerror} and are translated under the process's locale. So do
  * the exception types {@link NoRouteToHostException} (EHOSTUNREACH/ENETUNREACH on connect) and
- * Netty's {@link ConnectTimeoutException}. Only the NIO transport, where the JDK reports a failed
- * write as a plain {@code IOException} with no code, is classified by its message, and that
- * fallback recognises English messages only: on NIO in another locale a timed-out peer counts
- * as one that closed its connection.
+ * Netty's {@link ConnectTimeoutException}, and the failure of an HTTP/2 connection closed
+ * because its peer left a PING unanswered ({@link Http2PingLiveness.PingTimeoutException}).
+ * Only the NIO transport, where the JDK reports a failed write as a plain {@code IOException}
+ * with no code, is classified by its message, and that fallback recognises English messages
+ * only: on NIO in another locale a timed-out peer counts as one that closed its connection.
  *
  * @since 0.1.0
  */
@@ -53,7 +54,8 @@ public final class PeerFailures {
 	 */
 	public static boolean isPeerUnresponsive(@Nullable Throwable failure) {
 		for (Throwable t = failure; t != null; t = (t.getCause() != t) ? t.getCause() : null) {
-			if (t instanceof NoRouteToHostException || t instanceof ConnectTimeoutException) {
+			if (t instanceof NoRouteToHostException || t instanceof ConnectTimeoutException
+					|| t instanceof Http2PingLiveness.PingTimeoutException) {
 				return true;
 			}
 			Integer errno = errno(t);

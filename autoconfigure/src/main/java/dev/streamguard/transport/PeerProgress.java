@@ -178,6 +178,15 @@ public final class PeerProgress extends ChannelDuplexHandler {
 		return this.failure;
 	}
 
+	/**
+	 * Record that another watcher of the connection found the peer silent and closes the
+	 * connection (an HTTP/2 PING left unanswered), so that its streams are named as this
+	 * handler's own close names them.
+	 */
+	void peerSilent(PeerTimeoutException reason) {
+		this.timedOut = reason;
+	}
+
 	@Override
 	public void handlerAdded(ChannelHandlerContext ctx) {
 		this.context = ctx;

@@ -1,7 +1,6 @@
 package dev.streamguard.transport;
 
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
@@ -21,7 +20,6 @@ import io.netty.util.ByteProcessor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import reactor.netty.NettyPipeline;
 
 /**
  * Closes an HTTP/1.1 connection whose request headers do not arrive within a deadline, so that
@@ -49,7 +47,7 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 	private final Runnable onClose;
 
 	// Confined to the channel's event loop.
-	private @Nullable ScheduledFuture<?> deadline;
+	private final ConnectionTimer deadline = new ConnectionTimer(this::expire);
 
 	private @Nullable FirstByte firstByte;
 
@@ -57,8 +55,11 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 
 	private int responsesInFlight;
 
-	private RequestHeaderDeadline(Duration timeout, Runnable onClose) {
+	private final long firstDeadlineNanos;
+
+	private RequestHeaderDeadline(Duration timeout, long firstDeadlineNanos, Runnable onClose) {
 		this.timeoutNanos = timeout.toNanos();
+		this.firstDeadlineNanos = firstDeadlineNanos;
 		this.onClose = onClose;
 	}
 
@@ -73,23 +74,33 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 	 * @return whether the deadline was installed
 	 */
 	public static boolean install(Channel channel, Duration timeout, Runnable onClose) {
+		return install(channel, timeout, timeout.toNanos(), onClose);
+	}
+
+	/**
+	 * Install a deadline on a connection that turned out to speak HTTP/1.1 after part of its
+	 * first request's time went by.
+	 * @param firstDeadlineNanos how long the first request's headers may still take
+	 */
+	static boolean install(Channel channel, Duration timeout, long firstDeadlineNanos, Runnable onClose) {
 		ChannelPipeline pipeline = channel.pipeline();
-		if (!(pipeline.get(NettyPipeline.HttpCodec) instanceof HttpServerCodec)) {
+		ChannelHandlerContext codec = pipeline.context(HttpServerCodec.class);
+		if (codec == null || pipeline.get(NAME) != null) {
 			return false;
 		}
-		RequestHeaderDeadline handler = new RequestHeaderDeadline(timeout, onClose);
+		RequestHeaderDeadline handler = new RequestHeaderDeadline(timeout, firstDeadlineNanos, onClose);
 		FirstByte firstByte = handler.new FirstByte();
 		handler.firstByte = firstByte;
 		// Right after the codec: a pipelined request that the server holds back until the
 		// response before it ends is complete as soon as it is decoded.
-		pipeline.addAfter(NettyPipeline.HttpCodec, NAME, handler);
-		pipeline.addBefore(NettyPipeline.HttpCodec, FIRST_BYTE_NAME, firstByte);
+		pipeline.addAfter(codec.name(), NAME, handler);
+		pipeline.addBefore(codec.name(), FIRST_BYTE_NAME, firstByte);
 		return true;
 	}
 
 	@Override
 	public void handlerAdded(ChannelHandlerContext ctx) {
-		arm(ctx);
+		arm(ctx, this.firstDeadlineNanos);
 	}
 
 	@Override
@@ -133,12 +144,14 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 	}
 
 	private void arm(ChannelHandlerContext ctx) {
-		cancel();
-		this.deadline = ctx.executor().schedule(() -> expire(ctx), this.timeoutNanos, TimeUnit.NANOSECONDS);
+		arm(ctx, this.timeoutNanos);
+	}
+
+	private void arm(ChannelHandlerContext ctx, long delayNanos) {
+		this.deadline.schedule(ctx, delayNanos);
 	}
 
 	private void expire(ChannelHandlerContext ctx) {
-		this.deadline = null;
 		if (this.responsesInFlight > 0) {
 			// A response is still being written (a live stream, say): it is not cut for a request
 			// behind it. Look again later.
@@ -154,11 +167,7 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 	}
 
 	private void cancel() {
-		ScheduledFuture<?> deadline = this.deadline;
-		if (deadline != null) {
-			deadline.cancel(false);
-			this.deadline = null;
-		}
+		this.deadline.cancel();
 	}
 
 	private void leave(ChannelHandlerContext ctx) {

@@ -48,6 +48,13 @@ class PeerFailuresTests {
 	}
 
 	@Test
+	void unansweredHttp2PingIsUnresponsive() {
+		IOException timedOut = new Http2PingLiveness.PingTimeoutException("Peer sent nothing for 20000 ms after a PING");
+		assertThat(PeerFailures.isPeerUnresponsive(timedOut)).isTrue();
+		assertThat(PeerFailures.isPeerUnresponsive(new IllegalStateException("stream reset", timedOut))).isTrue();
+	}
+
+	@Test
 	void resetConnectionIsNotUnresponsive() {
 		assertThat(PeerFailures.isPeerUnresponsive(nativeFailure(ECONNRESET, "Connection reset by peer"))).isFalse();
 	}
