@@ -46,50 +46,54 @@ public final class Http2FanOutBenchmark {
 		if (problem != null) {
 			throw new IllegalStateException(problem);
 		}
-		Variant h2Unguarded = measure(false, true, streams, connections, seconds);
-		Variant h2Guarded = measure(true, true, streams, connections, seconds);
-		Variant h1Unguarded = measure(false, false, streams, connections, seconds);
-		Variant h1Guarded = measure(true, false, streams, connections, seconds);
-		return new Result(streams, connections, seconds, h2Guarded, h2Unguarded, h1Guarded, h1Unguarded);
+		Variant[] unguarded = measure(false, streams, connections, seconds);
+		Variant[] guarded = measure(true, streams, connections, seconds);
+		return new Result(streams, connections, seconds, guarded[0], unguarded[0], guarded[1], unguarded[1]);
 	}
 
-	private static Variant measure(boolean guard, boolean h2, int streams, int connections, int seconds)
-			throws Exception {
+	/** Return the figures over h2 and over HTTP/1.1 of one server, in that order. */
+	private static Variant[] measure(boolean guard, int streams, int connections, int seconds) throws Exception {
 		ConfigurableApplicationContext server = BenchServer.start(guard, BenchServer.HTTP2, "streamguard.max-streams=0");
 		try {
-			BenchServer.Streams source = server.getBean(BenchServer.Streams.class);
-			long idle = FanOutBenchmark.usedHeapAfterGc();
-			String url = "http://127.0.0.1:" + BenchServer.port(server) + "/bench/events?count=" + seconds;
-			long start = System.nanoTime();
-			Process clients = h2
-					? H2Load.start("-c", Integer.toString(connections), "-m", Integer.toString(streams / connections),
-							"-n", Integer.toString(streams), url)
-					: H2Load.start("--h1", "-c", Integer.toString(streams), "-m", "1", "-n", Integer.toString(streams),
-							url);
-			long allLiveBy = start + TimeUnit.SECONDS.toNanos(Math.max(1, seconds / 2));
-			while (source.liveEvents.get() < streams && System.nanoTime() < allLiveBy && clients.isAlive()) {
-				TimeUnit.MILLISECONDS.sleep(10);
-			}
-			long rampNanos = System.nanoTime() - start;
-			int live = source.liveEvents.get();
-			long cpuStart = BenchServer.processCpuNanos();
-			long wallStart = System.nanoTime();
-			// Heap in the middle of the streams' lives.
-			long middle = start + TimeUnit.SECONDS.toNanos(seconds) / 2 - System.nanoTime();
-			if (middle > 0) {
-				TimeUnit.NANOSECONDS.sleep(middle);
-			}
-			long loaded = FanOutBenchmark.usedHeapAfterGc();
-			int registered = server.getBeanProvider(StreamRegistry.class).stream().mapToInt(StreamRegistry::size).sum();
-			H2Load.Summary summary = H2Load.await(clients, seconds + 60L);
-			double cpu = (BenchServer.processCpuNanos() - cpuStart) / (double) (System.nanoTime() - wallStart);
-			return new Variant(live, registered, TimeUnit.NANOSECONDS.toMillis(rampNanos), summary.succeeded(),
-					summary.dataBytes() / BenchServer.EVENT_BYTES, source.eventsSent.get(), (loaded - idle) / (double) streams,
-					cpu, summary.maxRequestSeconds());
+			return new Variant[] { measure(server, true, streams, connections, seconds),
+					measure(server, false, streams, connections, seconds) };
 		}
 		finally {
 			server.close();
 		}
+	}
+
+	private static Variant measure(ConfigurableApplicationContext server, boolean h2, int streams, int connections,
+			int seconds) throws Exception {
+		BenchServer.Streams source = server.getBean(BenchServer.Streams.class);
+		long sentBefore = source.eventsSent.get();
+		long idle = FanOutBenchmark.usedHeapAfterGc();
+		String url = "http://127.0.0.1:" + BenchServer.port(server) + "/bench/events?count=" + seconds;
+		long start = System.nanoTime();
+		Process clients = h2
+				? H2Load.start("-c", Integer.toString(connections), "-m", Integer.toString(streams / connections), "-n",
+						Integer.toString(streams), url)
+				: H2Load.start("--h1", "-c", Integer.toString(streams), "-m", "1", "-n", Integer.toString(streams), url);
+		long allLiveBy = start + TimeUnit.SECONDS.toNanos(Math.max(1, seconds / 2));
+		while (source.liveEvents.get() < streams && System.nanoTime() < allLiveBy && clients.isAlive()) {
+			TimeUnit.MILLISECONDS.sleep(10);
+		}
+		long rampNanos = System.nanoTime() - start;
+		int live = source.liveEvents.get();
+		long cpuStart = BenchServer.processCpuNanos();
+		long wallStart = System.nanoTime();
+		// Heap in the middle of the streams' lives.
+		long middle = start + TimeUnit.SECONDS.toNanos(seconds) / 2 - System.nanoTime();
+		if (middle > 0) {
+			TimeUnit.NANOSECONDS.sleep(middle);
+		}
+		long loaded = FanOutBenchmark.usedHeapAfterGc();
+		int registered = server.getBeanProvider(StreamRegistry.class).stream().mapToInt(StreamRegistry::size).sum();
+		H2Load.Summary summary = H2Load.await(clients, seconds + 60L);
+		double cpu = (BenchServer.processCpuNanos() - cpuStart) / (double) (System.nanoTime() - wallStart);
+		return new Variant(live, registered, TimeUnit.NANOSECONDS.toMillis(rampNanos), summary.succeeded(),
+				summary.dataBytes() / BenchServer.EVENT_BYTES, source.eventsSent.get() - sentBefore,
+				(loaded - idle) / (double) streams, cpu, summary.maxRequestSeconds());
 	}
 
 	/**
