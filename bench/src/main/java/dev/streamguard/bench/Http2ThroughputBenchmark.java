@@ -124,17 +124,29 @@ public final class Http2ThroughputBenchmark {
 			return BenchServer.median(ratios);
 		}
 
+		/** Return each round's ratio of one fetch's rate to another's, as {@code [r1,r2,...]}. */
+		String ratios(Fetch fetch, Fetch baseline) {
+			StringBuilder ratios = new StringBuilder("[");
+			for (int round = 0; round < this.rounds; round++) {
+				ratios.append((round > 0) ? "," : "")
+					.append(String.format(Locale.ROOT, "%.3f", this.measures.get(fetch.ordinal()).get(round).rate()
+							/ this.measures.get(baseline.ordinal()).get(round).rate()));
+			}
+			return ratios.append(']').toString();
+		}
+
 		public String report() {
 			return String.format(Locale.ROOT,
 					"h2-throughput size=%d rounds=%d h2 guarded=%.1fMB/s unguarded=%.1fMB/s h1 guarded=%.1fMB/s "
 							+ "unguarded=%.1fMB/s h2 guarded/unguarded=%.3f h1 guarded/unguarded=%.3f "
 							+ "h2/h1 guarded=%.3f unguarded=%.3f cpu-s/GB h2 guarded=%.2f unguarded=%.2f h1 guarded=%.2f "
-							+ "unguarded=%.2f",
+							+ "unguarded=%.2f rounds h2 guarded/unguarded=%s h2/h1 guarded=%s",
 					this.size, this.rounds, rate(Fetch.H2_GUARDED) / 1e6, rate(Fetch.H2_UNGUARDED) / 1e6,
 					rate(Fetch.H1_GUARDED) / 1e6, rate(Fetch.H1_UNGUARDED) / 1e6,
 					ratio(Fetch.H2_GUARDED, Fetch.H2_UNGUARDED), ratio(Fetch.H1_GUARDED, Fetch.H1_UNGUARDED),
 					ratio(Fetch.H2_GUARDED, Fetch.H1_GUARDED), ratio(Fetch.H2_UNGUARDED, Fetch.H1_UNGUARDED),
-					cpu(Fetch.H2_GUARDED), cpu(Fetch.H2_UNGUARDED), cpu(Fetch.H1_GUARDED), cpu(Fetch.H1_UNGUARDED));
+					cpu(Fetch.H2_GUARDED), cpu(Fetch.H2_UNGUARDED), cpu(Fetch.H1_GUARDED), cpu(Fetch.H1_UNGUARDED),
+					ratios(Fetch.H2_GUARDED, Fetch.H2_UNGUARDED), ratios(Fetch.H2_GUARDED, Fetch.H1_GUARDED));
 		}
 
 	}
