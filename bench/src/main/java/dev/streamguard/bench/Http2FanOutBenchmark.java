@@ -19,7 +19,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class Http2FanOutBenchmark {
 
-	private static final int WARM_UP_SECONDS = 2;
+	private static final int WARM_UP_EVENTS = 2;
 
 	private Http2FanOutBenchmark() {
 	}
@@ -59,8 +59,8 @@ public final class Http2FanOutBenchmark {
 		try {
 			// An uncounted pass first: what the first streams of a server create once (JIT, class-level
 			// caches, pools) would otherwise be billed to the first variant measured, as heap and CPU.
-			measure(server, true, streams, connections, WARM_UP_SECONDS);
-			measure(server, false, streams, connections, WARM_UP_SECONDS);
+			H2Load.run(60, h2load(true, streams, connections, url(server, WARM_UP_EVENTS)));
+			H2Load.run(60, h2load(false, streams, connections, url(server, WARM_UP_EVENTS)));
 			return new Variant[] { measure(server, true, streams, connections, seconds),
 					measure(server, false, streams, connections, seconds) };
 		}
@@ -74,12 +74,8 @@ public final class Http2FanOutBenchmark {
 		BenchServer.Streams source = server.getBean(BenchServer.Streams.class);
 		long sentBefore = source.eventsSent.get();
 		long idle = FanOutBenchmark.usedHeapAfterGc();
-		String url = "http://127.0.0.1:" + BenchServer.port(server) + "/bench/events?count=" + seconds;
 		long start = System.nanoTime();
-		Process clients = h2
-				? H2Load.start("-c", Integer.toString(connections), "-m", Integer.toString(streams / connections), "-n",
-						Integer.toString(streams), url)
-				: H2Load.start("--h1", "-c", Integer.toString(streams), "-m", "1", "-n", Integer.toString(streams), url);
+		Process clients = H2Load.start(h2load(h2, streams, connections, url(server, seconds)));
 		long allLiveBy = start + TimeUnit.SECONDS.toNanos(Math.max(1, seconds / 2));
 		while (source.liveEvents.get() < streams && System.nanoTime() < allLiveBy && clients.isAlive()) {
 			TimeUnit.MILLISECONDS.sleep(10);
@@ -100,6 +96,17 @@ public final class Http2FanOutBenchmark {
 		return new Variant(live, registered, TimeUnit.NANOSECONDS.toMillis(rampNanos), summary.succeeded(),
 				summary.dataBytes() / BenchServer.EVENT_BYTES, source.eventsSent.get() - sentBefore,
 				(loaded - idle) / (double) streams, cpu, summary.maxRequestSeconds());
+	}
+
+	private static String url(ConfigurableApplicationContext server, int events) {
+		return "http://127.0.0.1:" + BenchServer.port(server) + "/bench/events?count=" + events;
+	}
+
+	/** Return the arguments of {@code h2load}: over h2, all streams at once on the connections; over HTTP/1.1, a connection each. */
+	private static String[] h2load(boolean h2, int streams, int connections, String url) {
+		return h2 ? new String[] { "-c", Integer.toString(connections), "-m", Integer.toString(streams / connections),
+				"-n", Integer.toString(streams), url }
+				: new String[] { "--h1", "-c", Integer.toString(streams), "-m", "1", "-n", Integer.toString(streams), url };
 	}
 
 	/**
