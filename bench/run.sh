@@ -17,6 +17,12 @@ for run in 1 2 3; do   # heap per stream is noisy: three runs, the chart shows t
   java -cp "$cp" dev.streamguard.bench.FanOutBenchmark 10000 30 | tee -a "$out"
 done
 java -cp "$cp" dev.streamguard.bench.DeadPeerBenchmark 50 20 | tee -a "$out"   # needs root and iproute2
+# HTTP/2 (h2c): the clients are h2load (Debian's nghttp2-client) and, for dead peers, curl in a namespace.
+java -cp "$cp" dev.streamguard.bench.Http2ThroughputBenchmark "$size" "$rounds" | tee -a "$out"
+for run in 1 2 3; do   # 1,000 streams over 10 connections; heap per stream is noisy, as above
+  java -cp "$cp" dev.streamguard.bench.Http2FanOutBenchmark 1000 10 20 | tee -a "$out"
+done
+java -cp "$cp" dev.streamguard.bench.Http2DeadPeerBenchmark 50 20 | tee -a "$out"   # needs root, iproute2 and curl
 java -cp "$cp" dev.streamguard.bench.WriterServerBenchmark 2000000 3 | tee -a "$out"
 java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s | tee -a "$out"
 {
@@ -27,7 +33,7 @@ java -cp "$cp" org.openjdk.jmh.Main dev.streamguard.bench.WriterBenchmark -f 1 -
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, Linux $(uname -r), $(java -version 2>&1 | head -1)"
   echo
   echo '```'
-  grep -E "^throughput|^static-files|^file-byte-source|^slow-readers|^fan-out|^dead-peer|^writer-server|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
+  grep -E "^throughput|^static-files|^file-byte-source|^slow-readers|^fan-out|^dead-peer|^h2-throughput|^h2-fan-out|^h2-dead-peer|^writer-server|^Benchmark  |^WriterBenchmark\." "$out" | awk '!seen[$0]++'
   echo '```'
   echo
   echo '![Benchmark chart](results.png)'

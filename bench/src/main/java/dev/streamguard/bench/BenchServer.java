@@ -34,6 +34,15 @@ public class BenchServer {
 	static final int CHUNK = 64 * 1024;
 
 	/**
+	 * The property that makes the server speak HTTP/2 too: in clear text, h2c (prior knowledge
+	 * or upgrade) next to HTTP/1.1 on the same port.
+	 */
+	static final String HTTP2 = "server.http2.enabled=true";
+
+	/** Bytes of one event of {@code /bench/events} on the wire: {@code data:} 13 digits, two newlines. */
+	static final int EVENT_BYTES = 20;
+
+	/**
 	 * Start a server on a random port of 127.0.0.1.
 	 * @param guarded whether StreamGuard is on
 	 * @return the running application
@@ -94,6 +103,26 @@ public class BenchServer {
 			return Flux.interval(java.time.Duration.ofSeconds(1))
 				.onBackpressureLatest()
 				.map((tick) -> Long.toString(System.currentTimeMillis()));
+		}
+
+		/** Streams of {@code /bench/events} now live. */
+		final java.util.concurrent.atomic.AtomicInteger liveEvents = new java.util.concurrent.atomic.AtomicInteger();
+
+		/** Events of {@code /bench/events} emitted, all streams together. */
+		final java.util.concurrent.atomic.AtomicLong eventsSent = new java.util.concurrent.atomic.AtomicLong();
+
+		/**
+		 * {@code count} events, one a second, each carrying the time it was sent in
+		 * {@link #EVENT_BYTES} bytes; the stream then completes.
+		 */
+		@GetMapping(path = "/bench/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+		Flux<String> events(@RequestParam long count) {
+			return Flux.interval(java.time.Duration.ofSeconds(1))
+				.take(count)
+				.map((tick) -> String.format("%013d", System.currentTimeMillis()))
+				.doOnNext((event) -> this.eventsSent.incrementAndGet())
+				.doOnSubscribe((subscription) -> this.liveEvents.incrementAndGet())
+				.doFinally((signal) -> this.liveEvents.decrementAndGet());
 		}
 
 		/**

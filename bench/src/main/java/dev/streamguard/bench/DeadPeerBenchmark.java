@@ -28,24 +28,39 @@ public final class DeadPeerBenchmark {
 	}
 
 	public static Result run(int peers, Duration wait) throws Exception {
-		Variant guarded = measure(peers, wait, "streamguard.transport.user-timeout=2s");
-		Variant unguarded = measure(peers, wait, "streamguard.transport.user-timeout=0",
+		Variant guarded = measure(peers, wait, true, List.of(), "streamguard.transport.user-timeout=2s");
+		Variant unguarded = measure(peers, wait, true, List.of(), "streamguard.transport.user-timeout=0",
 				"streamguard.transport.keepalive.enabled=false");
 		return new Result(peers, wait, guarded, unguarded);
 	}
 
-	private static Variant measure(int peers, Duration wait, String... transport) throws Exception {
+	/**
+	 * Measure one variant.
+	 * @param peers clients, one connection and one stream each
+	 * @param wait how long releases are waited for after the cut
+	 * @param guard whether StreamGuard is on
+	 * @param curlOptions more options of each client, such as {@code --http2-prior-knowledge}
+	 * @param settings more properties of the server
+	 * @return the releases and what the server still held at the end
+	 */
+	static Variant measure(int peers, Duration wait, boolean guard, List<String> curlOptions, String... settings)
+			throws Exception {
 		try (NetNs ns = NetNs.createOrSkip()) {
-			List<String> properties = new ArrayList<>(List.of(transport));
+			List<String> properties = new ArrayList<>(List.of(settings));
 			properties.add("server.address=" + ns.hostAddress());
 			properties.add("streamguard.heartbeat.interval=0");
-			ConfigurableApplicationContext server = BenchServer.start(true, properties.toArray(String[]::new));
+			ConfigurableApplicationContext server = BenchServer.start(guard, properties.toArray(String[]::new));
 			try {
 				BenchServer.Streams streams = server.getBean(BenchServer.Streams.class);
 				String url = "http://" + ns.hostAddress() + ":" + BenchServer.port(server) + "/bench/bulk?size="
 						+ Long.MAX_VALUE / 2;
+				long heapBefore = FanOutBenchmark.usedHeapAfterGc();
+				long directBefore = SlowReaderBenchmark.usedDirectMemory();
+				List<String> curl = new ArrayList<>(List.of("curl", "-sN", "--max-time", "300", "-o", "/dev/null"));
+				curl.addAll(curlOptions);
+				curl.add(url);
 				for (int i = 0; i < peers; i++) {
-					ns.start("curl", "-sN", "--max-time", "300", "-o", "/dev/null", url);
+					ns.start(curl.toArray(String[]::new));
 				}
 				// Let every stream flow for a moment.
 				TimeUnit.SECONDS.sleep(3);
@@ -60,7 +75,11 @@ public final class DeadPeerBenchmark {
 					releases.add(TimeUnit.NANOSECONDS.toMillis(at - cut));
 				}
 				Collections.sort(releases);
-				return new Variant(releases);
+				// What is held once the releases have had a moment to close their connections.
+				TimeUnit.SECONDS.sleep(1);
+				int live = peers - streams.finished.size();
+				return new Variant(releases, live, FanOutBenchmark.usedHeapAfterGc() - heapBefore,
+						SlowReaderBenchmark.usedDirectMemory() - directBefore, sendQueued(BenchServer.port(server)));
 			}
 			finally {
 				server.close();
@@ -69,11 +88,38 @@ public final class DeadPeerBenchmark {
 	}
 
 	/**
-	 * Release times after the cut, in milliseconds, of the streams released within the wait.
+	 * Return the bytes queued in the kernel's send buffers of the server's connections on a port,
+	 * established or closed by the server and still sending (FIN-WAIT-1).
+	 */
+	static long sendQueued(int port) throws Exception {
+		Process ss = new ProcessBuilder("ss", "-tnH", "( sport = :" + port + " )").redirectErrorStream(true).start();
+		String output = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+		if (!ss.waitFor(10, TimeUnit.SECONDS) || ss.exitValue() != 0) {
+			ss.destroyForcibly();
+			throw new IllegalStateException("ss failed: " + output);
+		}
+		long queued = 0;
+		for (String line : output.split("\n")) {
+			// State, Recv-Q, Send-Q, local and peer address.
+			String[] columns = line.trim().split("\\s+");
+			if (columns.length >= 5) {
+				queued += Long.parseLong(columns[2]);
+			}
+		}
+		return queued;
+	}
+
+	/**
+	 * Release times after the cut, in milliseconds, of the streams released within the wait,
+	 * and what the server still held a second after the last release or the end of the wait.
 	 *
 	 * @param releases the sorted release times
+	 * @param live streams not released within the wait
+	 * @param heapHeld server heap after GC over what it used before the clients came, bytes
+	 * @param directHeld Netty direct memory over what it used before the clients came, bytes
+	 * @param sendQueued bytes in the kernel's send buffers of the server's connections
 	 */
-	public record Variant(List<Long> releases) {
+	public record Variant(List<Long> releases, int live, long heapHeld, long directHeld, long sendQueued) {
 
 		long percentile(double p) {
 			return this.releases.isEmpty() ? -1

@@ -78,7 +78,7 @@ public final class FanOutBenchmark {
 		return Long.parseLong(line.substring(at, (end < 0) ? line.length() : end));
 	}
 
-	private static long usedHeapAfterGc() throws InterruptedException {
+	static long usedHeapAfterGc() throws InterruptedException {
 		for (int i = 0; i < 3; i++) {
 			System.gc();
 			TimeUnit.MILLISECONDS.sleep(200);

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.streamguard.test.Capabilities;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -78,6 +79,55 @@ class BenchmarkSmokeTests {
 			.hasSize(3)
 			.allSatisfy((millis) -> assertThat(millis).isBetween(0L, 5000L));
 		assertThat(result.report()).startsWith("dead-peer peers=3");
+	}
+
+	@Test
+	void http2ThroughputBenchmarkProducesRatesForEveryVariant() throws Exception {
+		requireH2Load();
+		Http2ThroughputBenchmark.Result result = Http2ThroughputBenchmark.run(64L * 1024 * 1024, 1);
+		for (Http2ThroughputBenchmark.Fetch fetch : Http2ThroughputBenchmark.Fetch.values()) {
+			assertThat(result.rate(fetch)).as(fetch.name()).isPositive().isFinite();
+		}
+		assertThat(result.report()).startsWith("h2-throughput size=67108864 rounds=1 ")
+			.contains("h2 guarded/unguarded=");
+	}
+
+	@Test
+	void http2FanOutBenchmarkKeepsEveryStreamLiveAndDeliversEveryEvent() throws Exception {
+		requireH2Load();
+		Http2FanOutBenchmark.Result result = Http2FanOutBenchmark.run(20, 2, 3);
+		List<Http2FanOutBenchmark.Variant> variants = List.of(result.h2Guarded(), result.h2Unguarded(),
+				result.h1Guarded(), result.h1Unguarded());
+		assertThat(variants).allSatisfy((variant) -> {
+			assertThat(variant.live()).as("streams live at once").isEqualTo(20);
+			assertThat(variant.succeeded()).isEqualTo(20);
+			assertThat(variant.sent()).isEqualTo(60);
+			assertThat(variant.delivered()).isEqualTo(60);
+			assertThat(variant.heapPerStream()).isFinite();
+			assertThat(variant.cpu()).isPositive();
+		});
+		// The guard saw every stream, over h2 as over HTTP/1.1; without it there is nothing to see.
+		assertThat(result.h2Guarded().registered()).isEqualTo(20);
+		assertThat(result.h1Guarded().registered()).isEqualTo(20);
+		assertThat(result.h2Unguarded().registered()).isZero();
+		assertThat(result.report()).startsWith("h2-fan-out streams=20 connections=2 seconds=3 ");
+	}
+
+	@Test
+	void http2DeadPeerBenchmarkTimesTheReleasesAndWhatAPlainServerHolds() throws Exception {
+		Http2DeadPeerBenchmark.Result result = Http2DeadPeerBenchmark.run(3, java.time.Duration.ofSeconds(5), false);
+		assertThat(result.h2Guarded().releases()).as("guarded h2 releases after the cut, in ms")
+			.hasSize(3)
+			.allSatisfy((millis) -> assertThat(millis).isBetween(0L, 5000L));
+		// The plain server keeps every stream of a silent h2 peer: what the benchmark exists to show.
+		assertThat(result.h2Unguarded().releases()).isEmpty();
+		assertThat(result.h2Unguarded().live()).isEqualTo(3);
+		assertThat(result.report()).startsWith("h2-dead-peer peers=3 ").doesNotContain("h1 guarded");
+	}
+
+	private static void requireH2Load() {
+		String problem = H2Load.problem();
+		Capabilities.require(problem == null, "The HTTP/2 benchmarks need h2load: " + problem);
 	}
 
 	@Test
