@@ -214,6 +214,7 @@ public final class Http2PingLiveness extends ChannelDuplexHandler {
 		failStreams(ctx.pipeline(), timedOut);
 		// Closed from here, next to the socket: HTTP/2's graceful close would wait to send a
 		// GOAWAY the peer will never take.
+		PeerProgress.abort(channel);
 		ctx.close();
 	}
 

@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 import org.apache.commons.logging.Log;
@@ -355,12 +356,30 @@ public final class PeerProgress extends ChannelDuplexHandler {
 			// Closed from here, next to the socket: the handlers behind would close gracefully,
 			// and HTTP/2's graceful close waits to send a GOAWAY the peer will never take.
 			ChannelHandlerContext context = this.context;
+			abort(channel);
 			if (context != null) {
 				context.close();
 			}
 			else {
 				channel.close();
 			}
+		}
+	}
+
+	/**
+	 * Make the coming close of a silent peer's connection a reset: a plain close leaves the
+	 * socket in FIN-WAIT-1 with its send queue (megabytes) held by the kernel until it gives up
+	 * retransmitting, over a minute and a half here, although the stream ended long before.
+	 * With SO_LINGER 0 the kernel sends a RST and frees the queue at once.
+	 * @param channel the connection about to be closed
+	 * @since 0.2.0
+	 */
+	public static void abort(Channel channel) {
+		try {
+			channel.config().setOption(ChannelOption.SO_LINGER, 0);
+		}
+		catch (RuntimeException ex) {
+			// Closed concurrently, or a transport without the option: a plain close then.
 		}
 	}
 

@@ -812,6 +812,11 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 						+ ", writable: " + channel.isWritable() + ", pending: " + pendingBytes() + ", frames: "
 						+ (frames != null) + ")");
 			}
+			if (channel == this.connection && (reason == TerminationReason.PEER_UNRESPONSIVE
+					|| reason == TerminationReason.STALLED)) {
+				// Nobody will read what the kernel still holds for this peer.
+				PeerProgress.abort(channel);
+			}
 			channel.close();
 		}
 		else if (!this.downstreamDone) {

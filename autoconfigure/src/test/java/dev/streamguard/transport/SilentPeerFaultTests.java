@@ -1,9 +1,11 @@
 package dev.streamguard.transport;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.TerminationReason;
@@ -35,8 +37,10 @@ class SilentPeerFaultTests {
 	private static final String[] GUARDED = { "streamguard.transport.user-timeout=2s",
 			"streamguard.stall-timeout=60s" };
 
+	// The drain timeout only shortens the server's close at the end of a test.
 	private static final String[] TRANSPORT_OFF = { "streamguard.transport.user-timeout=0",
-			"streamguard.transport.keepalive.enabled=false", "streamguard.stall-timeout=60s" };
+			"streamguard.transport.keepalive.enabled=false", "streamguard.stall-timeout=60s",
+			"streamguard.drain.timeout=1s" };
 
 	@Test
 	void bulkStreamToASilentPeerEndsPeerUnresponsiveWithinTheUserTimeout() throws Exception {
@@ -114,7 +118,7 @@ class SilentPeerFaultTests {
 	void streamsSharingAnHttp2ConnectionToABlackHoleHangWithoutTheTransportOptions() throws Exception {
 		try (NetNs ns = NetNs.createOrSkip();
 				TestServer server = startFor(ns, TRANSPORT_OFF, "streamguard.heartbeat.interval=500ms",
-						"server.http2.enabled=true", "streamguard.drain.timeout=1s")) {
+						"server.http2.enabled=true")) {
 			List<LiveStream> streams = startSharingOneConnection(ns, server, "/test/sse/quiet", "/test/bulk");
 			Awaitility.await()
 				.atMost(Duration.ofSeconds(10))
@@ -267,6 +271,28 @@ class SilentPeerFaultTests {
 		Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> server.probe().finishes() == streams);
 		assertThat(server.probe().signal()).isEqualTo(SignalType.CANCEL);
 		assertThat(server.registry().size()).isZero();
+		// Nor does the kernel keep the dead peer's send queue (a plain close would leave the
+		// socket in FIN-WAIT-1 with megabytes queued until the kernel gave up retransmitting).
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(2))
+			.untilAsserted(() -> assertThat(queuedForPeers(server.port())).as("bytes the kernel still queues").isZero());
+	}
+
+	/** The send queues of the server's connections, as {@code ss} shows them. */
+	private static long queuedForPeers(int port) throws Exception {
+		Process ss = new ProcessBuilder("ss", "-Htn", "state", "all", "( sport = :" + port + " )")
+			.redirectErrorStream(true)
+			.start();
+		String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		ss.waitFor(5, TimeUnit.SECONDS);
+		long queued = 0;
+		for (String line : out.split("\n")) {
+			String[] columns = line.trim().split("\\s+");
+			if (columns.length >= 3 && !columns[0].equals("LISTEN")) {
+				queued += Long.parseLong(columns[2]);
+			}
+		}
+		return queued;
 	}
 
 }
