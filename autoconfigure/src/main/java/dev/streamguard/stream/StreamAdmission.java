@@ -91,6 +91,13 @@ public interface StreamAdmission {
 		 * @return the combination
 		 */
 		public Admitted and(Admitted other) {
+			// The admission that holds nothing adds nothing: most streams hold one thing.
+			if (other == Admission.ADMITTED) {
+				return this;
+			}
+			if (this == Admission.ADMITTED) {
+				return other;
+			}
 			return new Admitted(this.onFirstElement.andThen(other.onFirstElement), this.onEnd.andThen(other.onEnd));
 		}
 

@@ -25,13 +25,15 @@ import org.jspecify.annotations.Nullable;
  * application reads it, so the stream's window tells what the connection's TCP figures
  * cannot: which stream the peer stopped reading.
  * <p>
- * A stream with nothing waiting makes progress. A waiting stream is judged by who holds it
- * back:
+ * A stream with nothing waiting (nothing pending, room in its window) makes progress. A
+ * waiting stream is judged by who holds it back:
  * <ul>
  * <li>the peer holds half the stream's window or more and returns none (clients give window
  * back in batches, commonly once they read half of it): its clock runs, unless the kernel
  * still holds data for the peer, which may be those bytes (then the peer acknowledging TCP
- * counts as progress, as over HTTP/1.1);</li>
+ * counts as progress, as over HTTP/1.1). TCP delivers in order, so the window a busy sibling
+ * gets back for bytes sent after this stream's last ones proves that they arrived: from
+ * then on the kernel's backlog is the sibling's, and the stream's clock runs;</li>
  * <li>the peer holds less, yet the stream's bytes cannot leave: the stream is frozen by its
  * connection (a sibling holding the connection's window, or TCP). Its clock is the
  * connection's: it restarts whenever a stream of the connection makes progress or ends, so
@@ -61,6 +63,17 @@ final class Http2StreamProgress {
 	private volatile boolean holdsWindow;
 
 	private boolean frozenByConnection;
+
+	// Confined to the connection's event loop, where the checks run.
+	private long lastCheckNanos = System.nanoTime();
+
+	private long lastSentNanos = System.nanoTime();
+
+	private long checkpointBytes = -1;
+
+	private long checkpointBeforeNanos;
+
+	private long deliveredKnownNanos;
 
 	private Http2StreamProgress(Http2StreamChannel channel, Http2Connection http2, Connection connection) {
 		this.channel = channel;
@@ -109,7 +122,9 @@ final class Http2StreamProgress {
 		long initial = this.flow.initialWindowSize();
 		long outstanding = Math.max(0, initial - this.flow.windowSize(stream));
 		long returned = left - outstanding;
-		boolean moved = left != this.lastSent || returned != this.lastReturned;
+		boolean sent = left != this.lastSent;
+		boolean moved = sent || returned != this.lastReturned;
+		trackDelivery(now, left, returned, sent);
 		this.lastSent = left;
 		this.lastReturned = returned;
 		// Clients give a stream's window back in batches, commonly once they read half of it:
@@ -121,12 +136,21 @@ final class Http2StreamProgress {
 			this.connection.lastProgressNanos = now;
 			return now;
 		}
-		if (pending == 0) {
-			// Nothing waits for the peer.
+		if (pending == 0 && this.channel.isWritable()) {
+			// Nothing waits for the peer. (A stream whose window is spent turns unwritable with
+			// nothing pending: its producer waits.)
 			return now;
 		}
 		if (holds) {
 			if (peer != null && peer.holding()) {
+				if (this.connection.deliveredBeforeNanos >= this.lastSentNanos) {
+					// The kernel holds a sibling's data: this stream's arrived, and the peer keeps
+					// it. Timed from when that became known, not from the stream's last bytes.
+					if (this.deliveredKnownNanos == 0) {
+						this.deliveredKnownNanos = now;
+					}
+					return Math.max(lastProgress, this.deliveredKnownNanos);
+				}
 				// The kernel still holds data for the peer, maybe this stream's.
 				return Math.max(lastProgress, peer.lastProgressNanos());
 			}
@@ -135,6 +159,31 @@ final class Http2StreamProgress {
 		this.frozenByConnection = true;
 		long since = Math.max(lastProgress, this.connection.lastProgressNanos);
 		return (peer != null && peer.holding()) ? Math.max(since, peer.lastProgressNanos()) : since;
+	}
+
+	/**
+	 * Learn what the peer has received from the window it gives back. Its TCP connection
+	 * delivers in order: once the peer gave back window for a byte of this stream, it has
+	 * received everything sent before that byte, on every stream of the connection. A
+	 * checkpoint is the stream's bytes as of a check in which more left, and the check before,
+	 * when its last byte had not yet left: once the peer gives that much back, everything that
+	 * left before that earlier check has arrived.
+	 */
+	private void trackDelivery(long now, long left, long returned, boolean sent) {
+		if (sent) {
+			this.lastSentNanos = now;
+			this.deliveredKnownNanos = 0;
+			if (this.checkpointBytes < 0) {
+				this.checkpointBytes = left;
+				this.checkpointBeforeNanos = this.lastCheckNanos;
+			}
+		}
+		if (this.checkpointBytes >= 0 && returned >= this.checkpointBytes) {
+			Connection connection = this.connection;
+			connection.deliveredBeforeNanos = Math.max(connection.deliveredBeforeNanos, this.checkpointBeforeNanos);
+			this.checkpointBytes = -1;
+		}
+		this.lastCheckNanos = now;
 	}
 
 	/**
@@ -202,6 +251,10 @@ final class Http2StreamProgress {
 	private static final class Connection {
 
 		volatile long lastProgressNanos = System.nanoTime();
+
+		// Everything sent on the connection before this time has reached the peer, as the
+		// window given back for later bytes proves; changed on the connection's event loop.
+		volatile long deliveredBeforeNanos;
 
 	}
 

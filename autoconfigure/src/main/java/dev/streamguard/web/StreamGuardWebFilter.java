@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -21,8 +22,10 @@ import dev.streamguard.stream.StreamWriterPool;
 import io.netty.channel.Channel;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.netty.NettyOutbound;
 
 import org.springframework.core.Ordered;
@@ -356,7 +359,7 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			// Admitted when the write is subscribed, not when it is created: a write that is never
 			// subscribed holds no permit, and a refusal still comes before the source is
 			// subscribed and the headers are committed.
-			return Mono.defer(() -> admitAndWrite(contentType, shape, policy, write));
+			return new GuardedWrite<>(this, contentType, shape, policy, write);
 		}
 
 		private <T> Mono<Void> admitAndWrite(MediaType contentType, BodyShape<T> shape, StreamPolicy policy,
@@ -392,6 +395,64 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		private Mono<Void> refuse(StreamAdmission.Refused refused) {
 			return ProblemResponses.write(getDelegate(), refused.status(), refused.detail(),
 					this.exchange.getRequest().getPath().value(), refused.retryAfter());
+		}
+
+	}
+
+	/**
+	 * The write of a guarded body, admitted when it is subscribed. A response's body is written
+	 * once: what the write needs is let go as soon as it starts, since the server holds the
+	 * write (behind WebFlux's assembly checkpoints) for as long as the stream lives.
+	 */
+	private static final class GuardedWrite<T> extends Mono<Void> {
+
+		@SuppressWarnings("rawtypes")
+		private static final AtomicReferenceFieldUpdater<GuardedWrite, GuardedResponse> RESPONSE = AtomicReferenceFieldUpdater
+			.newUpdater(GuardedWrite.class, GuardedResponse.class, "response");
+
+		private volatile @Nullable GuardedResponse response;
+
+		private @Nullable MediaType contentType;
+
+		private @Nullable BodyShape<T> shape;
+
+		private @Nullable StreamPolicy policy;
+
+		private @Nullable Function<GuardedStream<T>, Mono<Void>> write;
+
+		GuardedWrite(GuardedResponse response, MediaType contentType, BodyShape<T> shape, StreamPolicy policy,
+				Function<GuardedStream<T>, Mono<Void>> write) {
+			this.contentType = contentType;
+			this.shape = shape;
+			this.policy = policy;
+			this.write = write;
+			this.response = response;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super Void> actual) {
+			GuardedResponse response = RESPONSE.getAndSet(this, null);
+			if (response == null) {
+				Operators.error(actual, new IllegalStateException("A response's body is written once"));
+				return;
+			}
+			MediaType contentType = Objects.requireNonNull(this.contentType);
+			BodyShape<T> shape = Objects.requireNonNull(this.shape);
+			StreamPolicy policy = Objects.requireNonNull(this.policy);
+			Function<GuardedStream<T>, Mono<Void>> write = Objects.requireNonNull(this.write);
+			this.contentType = null;
+			this.shape = null;
+			this.policy = null;
+			this.write = null;
+			Mono<Void> written;
+			try {
+				written = response.admitAndWrite(contentType, shape, policy, write);
+			}
+			catch (Throwable ex) {
+				Operators.error(actual, Operators.onOperatorError(ex, actual.currentContext()));
+				return;
+			}
+			written.subscribe(actual);
 		}
 
 	}

@@ -10,7 +10,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -50,10 +52,17 @@ public final class H2FrameClient implements AutoCloseable {
 
 	private volatile long goAwayNanos;
 
-	private H2FrameClient(String host, int port) throws InterruptedException {
+	private H2FrameClient(String host, int port, boolean throttled) throws InterruptedException {
 		this.authority = host + ":" + port;
-		this.channel = new Bootstrap().group(this.group)
-			.channel(NioSocketChannel.class)
+		Bootstrap bootstrap = new Bootstrap().group(this.group).channel(NioSocketChannel.class);
+		if (throttled) {
+			// The socket is read 16 KB at a time, 50 times a second: the server's kernel holds
+			// data for this client all along, and sees it acknowledged as it is read.
+			bootstrap.option(ChannelOption.AUTO_READ, false)
+				.option(ChannelOption.SO_RCVBUF, 64 * 1024)
+				.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(16 * 1024).maxMessagesPerRead(1));
+		}
+		this.channel = bootstrap
 			.handler(new ChannelInitializer<SocketChannel>() {
 
 				@Override
@@ -69,11 +78,37 @@ public final class H2FrameClient implements AutoCloseable {
 			.connect(host, port)
 			.sync()
 			.channel();
+		if (throttled) {
+			this.channel.eventLoop().scheduleAtFixedRate(this.channel::read, 0, 20, TimeUnit.MILLISECONDS);
+		}
 	}
 
 	/** Connect to a server on the loopback interface. */
 	public static H2FrameClient connect(int port) throws InterruptedException {
-		return new H2FrameClient("127.0.0.1", port);
+		return new H2FrameClient("127.0.0.1", port, false);
+	}
+
+	/**
+	 * Connect to a server on the loopback interface with a connection window larger than the
+	 * default, as browsers offer (Chromium: 15 MB), while each stream keeps 64 KB: one stream
+	 * the client holds then leaves room for its siblings.
+	 * @param connectionWindow the connection's window, above 65,535 bytes
+	 */
+	public static H2FrameClient connect(int port, int connectionWindow) throws Exception {
+		return connect(port, connectionWindow, false);
+	}
+
+	/**
+	 * Connect as {@link #connect(int, int)}, reading the socket slowly when asked (about
+	 * 800 KB/s), as a client on a slow link would take its bytes.
+	 * @param connectionWindow the connection's window, above 65,535 bytes
+	 * @param throttled whether the client reads its socket slowly
+	 */
+	public static H2FrameClient connect(int port, int connectionWindow, boolean throttled) throws Exception {
+		H2FrameClient client = new H2FrameClient("127.0.0.1", port, throttled);
+		client.channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(connectionWindow - 65_535))
+			.get(5, TimeUnit.SECONDS);
+		return client;
 	}
 
 	/**
