@@ -8,6 +8,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.NettyPipeline;
 
@@ -23,7 +24,10 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 
 	private volatile @Nullable Throwable lastFailure;
 
-	// Bytes of the attached stream written and not yet written out; changed on the event loop.
+	// Counted on an HTTP/2 stream's channel only, which has no outbound buffer to show them:
+	// bytes of the attached stream written and not yet written out; changed on the event loop.
+	private final boolean counting;
+
 	private volatile long pendingBytes;
 
 	private volatile long writtenOutBytes;
@@ -34,7 +38,7 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 		if (watcher != null) {
 			return watcher;
 		}
-		watcher = new ChannelWatcher();
+		watcher = new ChannelWatcher(channel instanceof Http2StreamChannel);
 		try {
 			if (pipeline.get(NettyPipeline.ReactiveBridge) != null) {
 				pipeline.addBefore(NettyPipeline.ReactiveBridge, NAME, watcher);
@@ -48,6 +52,10 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 			watcher = (ChannelWatcher) pipeline.get(NAME);
 		}
 		return watcher;
+	}
+
+	private ChannelWatcher(boolean counting) {
+		this.counting = counting;
 	}
 
 	void attach(GuardedStream<?> stream) {
@@ -100,7 +108,7 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 			return;
 		}
 		ChannelPromise tracked = ctx.newPromise();
-		long size = size(msg);
+		long size = this.counting ? size(msg) : 0;
 		if (size > 0) {
 			this.pendingBytes += size;
 		}

@@ -1,17 +1,16 @@
 package dev.streamguard.transport;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.test.Capabilities;
 import dev.streamguard.test.NetNs;
 import dev.streamguard.test.RecordingListener.Ended;
+import dev.streamguard.test.SendQueues;
 import dev.streamguard.test.TestServer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -275,24 +274,7 @@ class SilentPeerFaultTests {
 		// socket in FIN-WAIT-1 with megabytes queued until the kernel gave up retransmitting).
 		Awaitility.await()
 			.atMost(Duration.ofSeconds(2))
-			.untilAsserted(() -> assertThat(queuedForPeers(server.port())).as("bytes the kernel still queues").isZero());
-	}
-
-	/** The send queues of the server's connections, as {@code ss} shows them. */
-	private static long queuedForPeers(int port) throws Exception {
-		Process ss = new ProcessBuilder("ss", "-Htn", "state", "all", "( sport = :" + port + " )")
-			.redirectErrorStream(true)
-			.start();
-		String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		ss.waitFor(5, TimeUnit.SECONDS);
-		long queued = 0;
-		for (String line : out.split("\n")) {
-			String[] columns = line.trim().split("\\s+");
-			if (columns.length >= 3 && !columns[0].equals("LISTEN")) {
-				queued += Long.parseLong(columns[2]);
-			}
-		}
-		return queued;
+			.untilAsserted(() -> assertThat(SendQueues.queuedFrom(server.port())).as("bytes the kernel still queues").isZero());
 	}
 
 }

@@ -11,7 +11,9 @@ import dev.streamguard.stream.TerminationReason;
 import dev.streamguard.test.Capabilities;
 import dev.streamguard.test.NetNs;
 import dev.streamguard.test.RecordingListener.Ended;
+import dev.streamguard.test.SendQueues;
 import dev.streamguard.test.TestServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
@@ -94,6 +96,12 @@ class SlowReaderFaultTests {
 			// timeout does, once its receive buffer is full and nothing moves.
 			assertThat(Duration.ofNanos(ended.nanoTime() - paused)).isBetween(SHORT_STALL_TIMEOUT,
 					SHORT_STALL_TIMEOUT.plusSeconds(6));
+			// The connection is reset: the kernel keeps nothing queued for a reader that will
+			// not read it (a plain close would leave megabytes in FIN-WAIT-1).
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(2))
+				.untilAsserted(() -> assertThat(SendQueues.queuedFrom(server.port())).as("bytes the kernel still queues")
+					.isZero());
 		}
 	}
 
