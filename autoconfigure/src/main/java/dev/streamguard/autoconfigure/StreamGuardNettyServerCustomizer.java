@@ -71,16 +71,16 @@ public class StreamGuardNettyServerCustomizer implements NettyServerCustomizer {
 		boolean http2 = speaksHttp2(server.configuration().protocols());
 		Duration pingInterval = this.http2.getPing().getInterval();
 		Duration pingAckTimeout = this.http2.getPing().getAckTimeout();
+		// One for all connections: each keeps it for its life.
+		Runnable onRequestHeaderTimeout = this.transport::onRequestHeaderTimeout;
 		return server.doOnChannelInit((observer, channel, remoteAddress) -> {
 			this.transport.onAccepted(channel);
 			if (headerDeadline) {
 				if (http2) {
-					Http2RequestHeaderDeadline.install(channel, this.requestHeaderTimeout,
-							this.transport::onRequestHeaderTimeout);
+					Http2RequestHeaderDeadline.install(channel, this.requestHeaderTimeout, onRequestHeaderTimeout);
 				}
 				else {
-					RequestHeaderDeadline.install(channel, this.requestHeaderTimeout,
-							this.transport::onRequestHeaderTimeout);
+					RequestHeaderDeadline.install(channel, this.requestHeaderTimeout, onRequestHeaderTimeout);
 				}
 			}
 			if (http2) {

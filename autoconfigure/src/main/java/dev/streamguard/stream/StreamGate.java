@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +18,10 @@ import org.jspecify.annotations.Nullable;
  * @since 0.1.0
  */
 public class StreamGate implements StreamAdmission {
+
+	/** What a stream's first element tells this gate: nothing. */
+	private static final Consumer<LiveStream> NO_FIRST_ELEMENT = (stream) -> {
+	};
 
 	private final int maxStreams;
 
@@ -63,14 +68,14 @@ public class StreamGate implements StreamAdmission {
 			return refuse("at its limit of " + this.maxStreams + " live streams");
 		}
 		if (client == null || this.maxStreamsPerClient == 0) {
-			return Admission.admitted(this.admitted::decrementAndGet);
+			return Admission.admitted(NO_FIRST_ELEMENT, (stream) -> this.admitted.decrementAndGet());
 		}
 		if (!tryAdmitFrom(client)) {
 			this.admitted.decrementAndGet();
 			return Admission.refused(429, this.retryAfter,
 					"Too many live streams from your address (limit " + this.maxStreamsPerClient + "); close one first");
 		}
-		return Admission.admitted(() -> {
+		return Admission.admitted(NO_FIRST_ELEMENT, (stream) -> {
 			releaseFrom(client);
 			this.admitted.decrementAndGet();
 		});

@@ -78,8 +78,6 @@ public final class PeerProgress extends ChannelDuplexHandler {
 
 	private final long userTimeoutNanos;
 
-	private final long periodNanos;
-
 	// Confined to the event loop.
 	private @Nullable ChannelHandlerContext context;
 
@@ -92,6 +90,8 @@ public final class PeerProgress extends ChannelDuplexHandler {
 	private long quietSinceNanos;
 
 	private boolean lifted;
+
+	private @Nullable RequestHeaderDeadline rawReads;
 
 	// Read by streams and the streams endpoint.
 	private volatile @Nullable TcpInfo lastSample;
@@ -106,8 +106,12 @@ public final class PeerProgress extends ChannelDuplexHandler {
 
 	private PeerProgress(@Nullable Duration userTimeout) {
 		this.userTimeoutNanos = (userTimeout != null && !userTimeout.isZero() && !userTimeout.isNegative()) ? userTimeout.toNanos() : 0;
+	}
+
+	/** How often a connection is sampled while data waits: a quarter of the user timeout. */
+	private long periodNanos() {
 		long period = (this.userTimeoutNanos > 0) ? this.userTimeoutNanos / 4 : MAX_PERIOD_NANOS;
-		this.periodNanos = Math.max(MIN_PERIOD_NANOS, Math.min(MAX_PERIOD_NANOS, period));
+		return Math.max(MIN_PERIOD_NANOS, Math.min(MAX_PERIOD_NANOS, period));
 	}
 
 	/**
@@ -193,6 +197,23 @@ public final class PeerProgress extends ChannelDuplexHandler {
 		this.context = ctx;
 	}
 
+	/**
+	 * Pass the raw bytes of every read to the connection's request-header deadline, which
+	 * would otherwise need a handler of its own before the HTTP codec.
+	 */
+	void rawReadsTo(@Nullable RequestHeaderDeadline deadline) {
+		this.rawReads = deadline;
+	}
+
+	@Override
+	public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+		RequestHeaderDeadline rawReads = this.rawReads;
+		if (rawReads != null) {
+			rawReads.rawRead(ctx, msg);
+		}
+		ctx.fireChannelRead(msg);
+	}
+
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
 		if (this.sampling == null) {
@@ -256,8 +277,8 @@ public final class PeerProgress extends ChannelDuplexHandler {
 		}
 		this.lastSampleNanos = System.nanoTime();
 		this.quietSinceNanos = 0;
-		this.sampling = ctx.executor()
-			.scheduleAtFixedRate(this::sample, this.periodNanos, this.periodNanos, TimeUnit.NANOSECONDS);
+		long period = periodNanos();
+		this.sampling = ctx.executor().scheduleAtFixedRate(this::sample, period, period, TimeUnit.NANOSECONDS);
 	}
 
 	private void stopSampling() {

@@ -1,11 +1,11 @@
 package dev.streamguard.transport;
 
 import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -29,10 +29,14 @@ import org.jspecify.annotations.Nullable;
  * persistent connection is left to {@code server.netty.idle-timeout}, a connection never
  * loses a response that is still being written (the deadline waits for it), and a connection
  * that leaves HTTP/1.1 (a WebSocket upgrade) leaves the deadline behind.
+ * <p>
+ * It is also the connection's {@link ChannelWatch}: it sits where the writes of the stream
+ * served on the connection pass anyway, and one handler per connection costs less than two,
+ * for as long as the connection lives.
  *
  * @since 0.1.0
  */
-public final class RequestHeaderDeadline extends ChannelDuplexHandler {
+public final class RequestHeaderDeadline extends ChannelWatch {
 
 	static final String NAME = "streamguard.requestHeaderDeadline";
 
@@ -42,24 +46,24 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 
 	private static final ByteProcessor LINE_BREAK = (value) -> value == '\r' || value == '\n';
 
-	private final long timeoutNanos;
+	// Milliseconds rather than a long of nanoseconds: the field is kept per connection.
+	private final int timeoutMillis;
 
 	private final Runnable onClose;
 
-	// Confined to the channel's event loop.
-	private final ConnectionTimer deadline = new ConnectionTimer(this::expire);
+	// Confined to the channel's event loop. The timer is kept here rather than in a
+	// ConnectionTimer: this handler lives as long as its connection, one per HTTP/1.1 client.
+	private @Nullable ScheduledFuture<?> deadline;
 
-	private @Nullable FirstByte firstByte;
 
 	private boolean betweenRequests;
 
 	private int responsesInFlight;
 
-	private final long firstDeadlineNanos;
+	private boolean left;
 
-	private RequestHeaderDeadline(Duration timeout, long firstDeadlineNanos, Runnable onClose) {
-		this.timeoutNanos = timeout.toNanos();
-		this.firstDeadlineNanos = firstDeadlineNanos;
+	private RequestHeaderDeadline(Duration timeout, Runnable onClose) {
+		this.timeoutMillis = (int) Math.min(Math.max(timeout.toMillis(), 1), Integer.MAX_VALUE);
 		this.onClose = onClose;
 	}
 
@@ -88,23 +92,30 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 		if (codec == null || pipeline.get(NAME) != null) {
 			return false;
 		}
-		RequestHeaderDeadline handler = new RequestHeaderDeadline(timeout, firstDeadlineNanos, onClose);
-		FirstByte firstByte = handler.new FirstByte();
-		handler.firstByte = firstByte;
+		RequestHeaderDeadline handler = new RequestHeaderDeadline(timeout, onClose);
 		// Right after the codec: a pipelined request that the server holds back until the
 		// response before it ends is complete as soon as it is decoded.
 		pipeline.addAfter(codec.name(), NAME, handler);
-		pipeline.addBefore(codec.name(), FIRST_BYTE_NAME, firstByte);
+		// Installed on the connection's event loop, as it is set up.
+		handler.arm(pipeline.context(handler), firstDeadlineNanos);
+		// The bytes before the codec: the connection's PeerProgress, first in its pipeline, passes
+		// them on where it watches the connection; a handler of their own sees them elsewhere.
+		PeerProgress progress = PeerProgress.of(channel);
+		if (progress != null) {
+			progress.rawReadsTo(handler);
+		}
+		else {
+			pipeline.addBefore(codec.name(), FIRST_BYTE_NAME, handler.new FirstByte());
+		}
 		return true;
 	}
 
 	@Override
-	public void handlerAdded(ChannelHandlerContext ctx) {
-		arm(ctx, this.firstDeadlineNanos);
-	}
-
-	@Override
 	public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+		if (this.left) {
+			ctx.fireChannelRead(msg);
+			return;
+		}
 		if (msg instanceof HttpRequest) {
 			cancel();
 			this.responsesInFlight++;
@@ -122,7 +133,7 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-		if (msg instanceof LastHttpContent && !informational(msg) && this.responsesInFlight > 0) {
+		if (!this.left && msg instanceof LastHttpContent && !informational(msg) && this.responsesInFlight > 0) {
 			this.responsesInFlight--;
 		}
 		super.write(ctx, msg, promise);
@@ -144,14 +155,16 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 	}
 
 	private void arm(ChannelHandlerContext ctx) {
-		arm(ctx, this.timeoutNanos);
+		arm(ctx, TimeUnit.MILLISECONDS.toNanos(this.timeoutMillis));
 	}
 
 	private void arm(ChannelHandlerContext ctx, long delayNanos) {
-		this.deadline.schedule(ctx, delayNanos);
+		cancel();
+		this.deadline = ctx.executor().schedule(() -> expire(ctx), Math.max(delayNanos, 1), TimeUnit.NANOSECONDS);
 	}
 
 	private void expire(ChannelHandlerContext ctx) {
+		this.deadline = null;
 		if (this.responsesInFlight > 0) {
 			// A response is still being written (a live stream, say): it is not cut for a request
 			// behind it. Look again later.
@@ -160,47 +173,65 @@ public final class RequestHeaderDeadline extends ChannelDuplexHandler {
 		}
 		if (logger.isDebugEnabled()) {
 			logger.debug("[" + ctx.channel() + "] No complete request headers within "
-					+ TimeUnit.NANOSECONDS.toMillis(this.timeoutNanos) + " ms: closing the connection");
+					+ this.timeoutMillis + " ms: closing the connection");
 		}
 		this.onClose.run();
 		ctx.channel().close();
 	}
 
 	private void cancel() {
-		this.deadline.cancel();
+		ScheduledFuture<?> deadline = this.deadline;
+		if (deadline != null) {
+			deadline.cancel(false);
+			this.deadline = null;
+		}
+	}
+
+	/**
+	 * See the raw bytes of a read before the codec does: the first byte after a complete
+	 * request (other than the line breaks a client may send between requests) starts the
+	 * deadline of the next one.
+	 * @param ctx the context of the handler that saw the bytes, before the codec
+	 */
+	void rawRead(ChannelHandlerContext ctx, Object msg) {
+		if (!this.left && this.betweenRequests && msg instanceof ByteBuf bytes && bytes.forEachByte(LINE_BREAK) >= 0) {
+			if (ctx.pipeline().get(HttpServerCodec.class) == null) {
+				// The codec is gone (a protocol upgrade): there are no requests to time.
+				leave(ctx);
+			}
+			else {
+				this.betweenRequests = false;
+				arm(ctx);
+			}
+		}
 	}
 
 	private void leave(ChannelHandlerContext ctx) {
 		cancel();
 		ChannelPipeline pipeline = ctx.pipeline();
-		FirstByte firstByte = this.firstByte;
-		if (firstByte != null && pipeline.context(firstByte) != null) {
-			pipeline.remove(firstByte);
+		if (pipeline.get(FIRST_BYTE_NAME) != null) {
+			pipeline.remove(FIRST_BYTE_NAME);
 		}
-		if (pipeline.context(this) != null) {
+		PeerProgress progress = PeerProgress.of(ctx.channel());
+		if (progress != null) {
+			progress.rawReadsTo(null);
+		}
+		this.left = true;
+		// A stream still served on the connection keeps its watch.
+		if (!attached() && pipeline.context(this) != null) {
 			pipeline.remove(this);
 		}
 	}
 
 	/**
-	 * Sees raw bytes before the HTTP codec: the first byte after a complete request (other than
-	 * the line breaks a client may send between requests) starts the deadline of the next one.
+	 * Sees raw bytes before the HTTP codec, on a connection without a {@link PeerProgress} to
+	 * pass them on.
 	 */
 	private final class FirstByte extends ChannelInboundHandlerAdapter {
 
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-			RequestHeaderDeadline deadline = RequestHeaderDeadline.this;
-			if (deadline.betweenRequests && msg instanceof ByteBuf bytes && bytes.forEachByte(LINE_BREAK) >= 0) {
-				if (ctx.pipeline().get(HttpServerCodec.class) == null) {
-					// The codec is gone (a protocol upgrade): there are no requests to time.
-					deadline.leave(ctx);
-				}
-				else {
-					deadline.betweenRequests = false;
-					deadline.arm(ctx);
-				}
-			}
+			rawRead(ctx, msg);
 			super.channelRead(ctx, msg);
 		}
 

@@ -1,44 +1,34 @@
 package dev.streamguard.web;
 
+import dev.streamguard.transport.ChannelWatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import org.jspecify.annotations.Nullable;
 import reactor.netty.NettyPipeline;
 
 /**
- * Per-connection handler that tells the stream being served on the connection when the
- * connection's write window opens, when the connection goes away and why.
+ * The {@link ChannelWatch} of a channel that has none of its own: an HTTP/1.1 connection
+ * without a request-header deadline, or an HTTP/2 stream's channel. On the latter it also
+ * counts the stream's bytes that wait in the connection's flow control.
  */
-final class ChannelWatcher extends ChannelDuplexHandler {
+class ChannelWatcher extends ChannelWatch {
 
 	static final String NAME = "streamguard.watcher";
 
-	private volatile @Nullable GuardedStream<?> stream;
-
-	private volatile @Nullable Throwable lastFailure;
-
-	// Counted on an HTTP/2 stream's channel only, which has no outbound buffer to show them:
-	// bytes of the attached stream written and not yet written out; changed on the event loop.
-	private final boolean counting;
-
-	private volatile long pendingBytes;
-
-	private volatile long writtenOutBytes;
-
-	static ChannelWatcher install(Channel channel) {
-		ChannelPipeline pipeline = channel.pipeline();
-		ChannelWatcher watcher = (ChannelWatcher) pipeline.get(NAME);
-		if (watcher != null) {
-			return watcher;
+	/**
+	 * Return the watch of the given channel, installing one if it has none.
+	 * @param channel the channel of a stream
+	 * @return its watch
+	 */
+	static ChannelWatch install(Channel channel) {
+		ChannelWatch watch = ChannelWatch.of(channel);
+		if (watch != null) {
+			return watch;
 		}
-		watcher = new ChannelWatcher(channel instanceof Http2StreamChannel);
+		ChannelPipeline pipeline = channel.pipeline();
+		ChannelWatcher watcher = (channel instanceof Http2StreamChannel) ? new Counting() : new ChannelWatcher();
 		try {
 			if (pipeline.get(NettyPipeline.ReactiveBridge) != null) {
 				pipeline.addBefore(NettyPipeline.ReactiveBridge, NAME, watcher);
@@ -48,111 +38,59 @@ final class ChannelWatcher extends ChannelDuplexHandler {
 			}
 		}
 		catch (IllegalArgumentException ex) {
-			// Installed concurrently by another stream of the same connection.
-			watcher = (ChannelWatcher) pipeline.get(NAME);
+			// Installed concurrently by another stream of the same channel.
+			return (ChannelWatch) pipeline.get(NAME);
 		}
 		return watcher;
 	}
 
-	private ChannelWatcher(boolean counting) {
-		this.counting = counting;
-	}
-
-	void attach(GuardedStream<?> stream) {
-		this.lastFailure = null;
-		this.stream = stream;
-	}
-
-	void detach(GuardedStream<?> stream) {
-		if (this.stream == stream) {
-			this.stream = null;
-		}
+	private ChannelWatcher() {
 	}
 
 	/**
-	 * Return the bytes the attached stream wrote that have not yet left for the socket. Over
-	 * HTTP/2 they wait in the connection's flow control, which a stream channel has no
-	 * outbound buffer to show.
+	 * The watcher of an HTTP/2 stream's channel, which has no outbound buffer to show what
+	 * waits: it counts the bytes of the attached stream written and not yet written out.
+	 * Changed on the event loop.
 	 */
-	long pendingBytes() {
-		return Math.max(0, this.pendingBytes);
-	}
+	private static final class Counting extends ChannelWatcher {
 
-	/** Return the bytes the attached stream wrote that left for the socket. */
-	long writtenOutBytes() {
-		return this.writtenOutBytes;
-	}
+		private volatile long pendingBytes;
 
-	@Nullable Throwable lastFailure() {
-		return this.lastFailure;
-	}
+		private volatile long writtenOutBytes;
 
-	@Override
-	public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-		GuardedStream<?> stream = this.stream;
-		if (stream != null) {
-			stream.onWritabilityChanged();
+		@Override
+		public long pendingBytes() {
+			return Math.max(0, this.pendingBytes);
 		}
-		super.channelWritabilityChanged(ctx);
-	}
 
-	/**
-	 * A write that fails because the peer is gone closes the connection without an event that
-	 * carries the error; only the write promises learn it. So the writes of a guarded stream go
-	 * through a promise of our own that records the failure and hands the outcome on.
-	 */
-	@Override
-	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-		if (this.stream == null || promise.isVoid()) {
-			ctx.write(msg, promise);
-			return;
+		@Override
+		public long writtenOutBytes() {
+			return this.writtenOutBytes;
 		}
-		ChannelPromise tracked = ctx.newPromise();
-		long size = this.counting ? size(msg) : 0;
-		if (size > 0) {
-			this.pendingBytes += size;
-		}
-		tracked.addListener((ChannelFutureListener) (future) -> {
+
+		@Override
+		protected long counted(Object msg) {
+			long size = 0;
+			if (msg instanceof ByteBuf buffer) {
+				size = buffer.readableBytes();
+			}
+			else if (msg instanceof ByteBufHolder holder) {
+				size = holder.content().readableBytes();
+			}
 			if (size > 0) {
-				this.pendingBytes -= size;
-				if (future.isSuccess()) {
-					this.writtenOutBytes += size;
-				}
+				this.pendingBytes += size;
 			}
-			if (future.isSuccess()) {
-				promise.trySuccess();
+			return size;
+		}
+
+		@Override
+		protected void written(long size, boolean success) {
+			this.pendingBytes -= size;
+			if (success) {
+				this.writtenOutBytes += size;
 			}
-			else {
-				this.lastFailure = future.cause();
-				promise.tryFailure(future.cause());
-			}
-		});
-		ctx.write(msg, tracked);
-	}
-
-	private static long size(Object msg) {
-		if (msg instanceof ByteBuf buffer) {
-			return buffer.readableBytes();
 		}
-		if (msg instanceof ByteBufHolder holder) {
-			return holder.content().readableBytes();
-		}
-		return 0;
-	}
 
-	@Override
-	public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-		this.lastFailure = cause;
-		super.exceptionCaught(ctx, cause);
-	}
-
-	@Override
-	public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-		GuardedStream<?> stream = this.stream;
-		if (stream != null) {
-			stream.onConnectionClosed();
-		}
-		super.channelInactive(ctx);
 	}
 
 }

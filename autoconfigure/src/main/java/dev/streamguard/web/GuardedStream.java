@@ -16,6 +16,7 @@ import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.StreamRejectedException;
 import dev.streamguard.stream.StreamWriterPool;
 import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.transport.ChannelWatch;
 import dev.streamguard.transport.PeerFailures;
 import dev.streamguard.transport.PeerProgress;
 import dev.streamguard.transport.TcpInfo;
@@ -53,7 +54,7 @@ import org.springframework.core.io.buffer.DataBufferFactory;
  * the termination reason, a single compare-and-set, so the stream ends exactly once, with
  * exactly one reason, cancelling its upstream at most once.
  */
-final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>, Subscription, Runnable {
+final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>, Subscription, Runnable, ChannelWatch.Listener {
 
 	private static final Log logger = LogFactory.getLog(GuardedStream.class);
 
@@ -199,6 +200,10 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		this.ticker = ticker;
 	}
 
+	StreamRegistry registry() {
+		return this.registry;
+	}
+
 	/**
 	 * Return the guarded body: subscribing to it starts the stream.
 	 */
@@ -278,9 +283,7 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 	public Context currentContext() {
 		CoreSubscriber<? super T> actual = this.actual;
 		Context context = (actual != null) ? actual.currentContext() : Context.empty();
-		context = context.put(LiveStream.class, this);
-		StreamWriterPool writers = this.writers;
-		return (writers != null) ? context.put(StreamWriterPool.class, writers) : context;
+		return StreamContext.of(context, this, this.writers);
 	}
 
 	/**
@@ -344,7 +347,8 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 
 	// Transport signals, on the connection's event loop
 
-	void onWritabilityChanged() {
+	@Override
+	public void onWritabilityChanged() {
 		Channel channel = this.channel;
 		if (channel != null && !channel.isWritable()) {
 			this.windowFull = this.windowFull + 1;
@@ -352,7 +356,8 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		signal();
 	}
 
-	void onConnectionClosed() {
+	@Override
+	public void onConnectionClosed() {
 		end(classifyConnectionEnd(), Origin.CONNECTION);
 	}
 
@@ -418,7 +423,7 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 
 			@Override
 			public void subscribe(CoreSubscriber<? super Void> actual) {
-				write.subscribe(new WriteTracker(GuardedStream.this, GuardedStream.this.registry, actual, exchange));
+				write.subscribe(new WriteTracker(GuardedStream.this, actual, exchange));
 			}
 
 		};

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import dev.streamguard.stream.LiveStream;
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.transport.ChannelWatch;
 import dev.streamguard.transport.PeerProgress;
 import dev.streamguard.transport.TcpInfo;
 import io.netty.channel.Channel;
@@ -48,7 +49,7 @@ abstract class LiveStreamView implements LiveStream {
 	final @Nullable Channel connection;
 
 	/** The handler next to the stream's channel that reports its writes and its end. */
-	final @Nullable ChannelWatcher watcher;
+	final @Nullable ChannelWatch watcher;
 
 	// The kernel's view of the connection, where the transport offers TCP_INFO.
 	final @Nullable PeerProgress progress;
@@ -206,7 +207,7 @@ abstract class LiveStreamView implements LiveStream {
 		}
 		// An HTTP/2 stream's channel hands its writes to the connection at once, where they wait
 		// for the flow-control windows: pending is what was written and not yet sent.
-		ChannelWatcher watcher = this.watcher;
+		ChannelWatch watcher = this.watcher;
 		return (watcher != null) ? watcher.pendingBytes() : 0;
 	}
 

@@ -43,6 +43,7 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.resource.ResourceWebHandler;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebExchangeDecorator;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import org.springframework.web.util.pattern.PathPattern;
@@ -165,13 +166,24 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		return ORDER;
 	}
 
+	/**
+	 * Return this filter's name. WebFlux names each request's assembly checkpoint after its
+	 * filter, and keeps the name for as long as the request lives: for a stream, its whole
+	 * life. A constant costs nothing per stream; {@code Object#toString} makes a new string
+	 * for every request.
+	 */
+	@Override
+	public String toString() {
+		return "StreamGuard";
+	}
+
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		// A decorator that hid the server's zero-copy capability would turn sendfile off for
 		// every file the application serves, streams or not.
 		GuardedResponse response = (exchange.getResponse() instanceof ZeroCopyHttpOutputMessage)
-				? new ZeroCopyGuardedResponse(exchange) : new GuardedResponse(exchange);
-		return chain.filter(exchange.mutate().response(response).build());
+				? new ZeroCopyGuardedResponse(this, exchange) : new GuardedResponse(this, exchange);
+		return new FilterCall(chain, new GuardedExchange(exchange, response));
 	}
 
 	/**
@@ -309,14 +321,69 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	}
 
 	/**
+	 * The rest of the filter chain, called on the guarded exchange when subscribed. WebFlux
+	 * holds the Mono a filter returns for as long as the request lives, for every stream its
+	 * whole life: this one object costs less than {@code chain.filter(exchange)}, a deferred
+	 * call and its closure.
+	 */
+	private static final class FilterCall extends Mono<Void> {
+
+		private final WebFilterChain chain;
+
+		private final ServerWebExchange exchange;
+
+		FilterCall(WebFilterChain chain, ServerWebExchange exchange) {
+			this.chain = chain;
+			this.exchange = exchange;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super Void> actual) {
+			Mono<Void> filtered;
+			try {
+				filtered = this.chain.filter(this.exchange);
+			}
+			catch (Throwable ex) {
+				Operators.error(actual, Operators.onOperatorError(ex, actual.currentContext()));
+				return;
+			}
+			filtered.subscribe(actual);
+		}
+
+	}
+
+	/**
+	 * The exchange with the guarded response: {@code mutate()} would do the same with a field
+	 * more, which every stream keeps for its life.
+	 */
+	private static final class GuardedExchange extends ServerWebExchangeDecorator {
+
+		private final ServerHttpResponse response;
+
+		GuardedExchange(ServerWebExchange exchange, ServerHttpResponse response) {
+			super(exchange);
+			this.response = response;
+		}
+
+		@Override
+		public ServerHttpResponse getResponse() {
+			return this.response;
+		}
+
+	}
+
+	/**
 	 * Response decorator that guards the body of streaming responses.
 	 */
-	private class GuardedResponse extends ServerHttpResponseDecorator implements WriteTracker.Exchange {
+	private static class GuardedResponse extends ServerHttpResponseDecorator implements WriteTracker.Exchange {
+
+		final StreamGuardWebFilter filter;
 
 		final ServerWebExchange exchange;
 
-		GuardedResponse(ServerWebExchange exchange) {
+		GuardedResponse(StreamGuardWebFilter filter, ServerWebExchange exchange) {
 			super(exchange.getResponse());
+			this.filter = filter;
 			this.exchange = exchange;
 		}
 
@@ -346,10 +413,10 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		 * through. Whether the body is a resource is asked only of stream content types.
 		 */
 		@Nullable StreamPolicy streamPolicy(@Nullable MediaType contentType, BooleanSupplier resource) {
-			if (!isStream(contentType)) {
+			if (!this.filter.isStream(contentType)) {
 				return null;
 			}
-			StreamPolicy policy = StreamGuardWebFilter.this.policies
+			StreamPolicy policy = this.filter.policies
 				.resolve(this.exchange.getRequest().getPath().pathWithinApplication());
 			return (policy.guardResources() || !resource.getAsBoolean()) ? policy : null;
 		}
@@ -365,18 +432,18 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		private <T> Mono<Void> admitAndWrite(MediaType contentType, BodyShape<T> shape, StreamPolicy policy,
 				Function<GuardedStream<T>, Mono<Void>> write) {
 			String route = route(this.exchange);
-			InetSocketAddress client = StreamGuardWebFilter.this.clientAddresses.resolve(this.exchange.getRequest());
-			Admission admission = admit(route, policy, (client != null) ? client.getAddress() : null);
+			InetSocketAddress client = this.filter.clientAddresses.resolve(this.exchange.getRequest());
+			Admission admission = this.filter.admit(route, policy, (client != null) ? client.getAddress() : null);
 			if (admission instanceof StreamAdmission.Refused refused) {
 				String mediaType = contentType.getType() + "/" + contentType.getSubtype();
-				StreamGuardWebFilter.this.registry.reject(route, mediaType, refused.detail());
+				this.filter.registry.reject(route, mediaType, refused.detail());
 				return refuse(refused);
 			}
-			GuardedStream<T> stream = open(this.exchange, getDelegate(), contentType, shape, policy, client);
+			GuardedStream<T> stream = this.filter.open(this.exchange, getDelegate(), contentType, shape, policy, client);
 			stream.admitted((StreamAdmission.Admitted) admission);
 			getHeaders().set(STREAM_ID_HEADER, stream.id());
 			ProxyHeaders.addTo(getHeaders(), contentType);
-			stream.writers(StreamGuardWebFilter.this.writerPool);
+			stream.writers(this.filter.writerPool);
 			return stream.track(write.apply(stream), this);
 		}
 
@@ -407,46 +474,28 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	private static final class GuardedWrite<T> extends Mono<Void> {
 
 		@SuppressWarnings("rawtypes")
-		private static final AtomicReferenceFieldUpdater<GuardedWrite, GuardedResponse> RESPONSE = AtomicReferenceFieldUpdater
-			.newUpdater(GuardedWrite.class, GuardedResponse.class, "response");
+		private static final AtomicReferenceFieldUpdater<GuardedWrite, Pending> PENDING = AtomicReferenceFieldUpdater
+			.newUpdater(GuardedWrite.class, Pending.class, "pending");
 
-		private volatile @Nullable GuardedResponse response;
-
-		private @Nullable MediaType contentType;
-
-		private @Nullable BodyShape<T> shape;
-
-		private @Nullable StreamPolicy policy;
-
-		private @Nullable Function<GuardedStream<T>, Mono<Void>> write;
+		private volatile @Nullable Pending<T> pending;
 
 		GuardedWrite(GuardedResponse response, MediaType contentType, BodyShape<T> shape, StreamPolicy policy,
 				Function<GuardedStream<T>, Mono<Void>> write) {
-			this.contentType = contentType;
-			this.shape = shape;
-			this.policy = policy;
-			this.write = write;
-			this.response = response;
+			this.pending = new Pending<>(response, contentType, shape, policy, write);
 		}
 
 		@Override
+		@SuppressWarnings("unchecked")
 		public void subscribe(CoreSubscriber<? super Void> actual) {
-			GuardedResponse response = RESPONSE.getAndSet(this, null);
-			if (response == null) {
+			Pending<T> pending = PENDING.getAndSet(this, null);
+			if (pending == null) {
 				Operators.error(actual, new IllegalStateException("A response's body is written once"));
 				return;
 			}
-			MediaType contentType = Objects.requireNonNull(this.contentType);
-			BodyShape<T> shape = Objects.requireNonNull(this.shape);
-			StreamPolicy policy = Objects.requireNonNull(this.policy);
-			Function<GuardedStream<T>, Mono<Void>> write = Objects.requireNonNull(this.write);
-			this.contentType = null;
-			this.shape = null;
-			this.policy = null;
-			this.write = null;
 			Mono<Void> written;
 			try {
-				written = response.admitAndWrite(contentType, shape, policy, write);
+				written = pending.response.admitAndWrite(pending.contentType, pending.shape, pending.policy,
+						pending.write);
 			}
 			catch (Throwable ex) {
 				Operators.error(actual, Operators.onOperatorError(ex, actual.currentContext()));
@@ -455,16 +504,20 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 			written.subscribe(actual);
 		}
 
+		private record Pending<T>(GuardedResponse response, MediaType contentType, BodyShape<T> shape,
+				StreamPolicy policy, Function<GuardedStream<T>, Mono<Void>> write) {
+		}
+
 	}
 
 	/**
 	 * The guarded response of a server response that can send files with zero-copy: it can
 	 * too, and a file goes to the server's response as a file, guarded or not.
 	 */
-	private final class ZeroCopyGuardedResponse extends GuardedResponse implements ZeroCopyHttpOutputMessage {
+	private static final class ZeroCopyGuardedResponse extends GuardedResponse implements ZeroCopyHttpOutputMessage {
 
-		ZeroCopyGuardedResponse(ServerWebExchange exchange) {
-			super(exchange);
+		ZeroCopyGuardedResponse(StreamGuardWebFilter filter, ServerWebExchange exchange) {
+			super(filter, exchange);
 		}
 
 		@Override

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.streamguard.stream.StreamPolicy;
 import dev.streamguard.stream.TerminationReason;
+import dev.streamguard.transport.ChannelWatch;
 import dev.streamguard.transport.PeerProgress;
 import dev.streamguard.transport.TcpInfo;
 import io.netty.channel.Channel;
@@ -219,7 +220,7 @@ final class StreamTimers implements StreamTicker.Ticking {
 	 */
 	private boolean stalledOverHttp2(Http2StreamProgress http2, long now, @Nullable Duration stallTimeout,
 			@Nullable PeerProgress progress) {
-		ChannelWatcher watcher = this.stream.watcher;
+		ChannelWatch watcher = this.stream.watcher;
 		long left = (watcher != null) ? watcher.writtenOutBytes() : 0;
 		long pending = (watcher != null) ? watcher.pendingBytes() : 0;
 		long last = http2.check(now, left, pending, this.lastProgressNanos, progress);

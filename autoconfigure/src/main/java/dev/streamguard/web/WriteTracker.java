@@ -3,7 +3,6 @@ package dev.streamguard.web;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
-import dev.streamguard.stream.StreamRegistry;
 import dev.streamguard.stream.StreamRejectedException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -33,8 +32,6 @@ final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelF
 
 	private final GuardedStream<?> stream;
 
-	private final StreamRegistry registry;
-
 	private final CoreSubscriber<? super Void> actual;
 
 	private final Exchange exchange;
@@ -43,10 +40,8 @@ final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelF
 
 	private @Nullable Subscription subscription;
 
-	WriteTracker(GuardedStream<?> stream, StreamRegistry registry, CoreSubscriber<? super Void> actual,
-			Exchange exchange) {
+	WriteTracker(GuardedStream<?> stream, CoreSubscriber<? super Void> actual, Exchange exchange) {
 		this.stream = stream;
-		this.registry = registry;
 		this.actual = actual;
 		this.exchange = exchange;
 	}
@@ -61,7 +56,7 @@ final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelF
 		if (Operators.validate(this.subscription, s)) {
 			this.subscription = s;
 			OPEN.set(this, 1);
-			this.registry.responseOpened();
+			this.stream.registry().responseOpened();
 			Channel channel = this.stream.channel;
 			if (channel != null) {
 				channel.closeFuture().addListener(this);
@@ -132,7 +127,7 @@ final class WriteTracker implements CoreSubscriber<Void>, Subscription, ChannelF
 
 	private void closeResponse() {
 		if (OPEN.compareAndSet(this, 1, 0)) {
-			this.registry.responseClosed();
+			this.stream.registry().responseClosed();
 			Channel channel = this.stream.channel;
 			if (channel != null) {
 				// A persistent connection may carry many more exchanges.
