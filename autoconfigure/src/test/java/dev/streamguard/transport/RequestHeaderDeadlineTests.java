@@ -11,8 +11,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.streamguard.test.TestServer;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -29,8 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The request-header deadline on HTTP/1.1 connections: a connection that leaves HTTP/1.1 (a
- * WebSocket) leaves the deadline behind, and a server that also speaks HTTP/2 keeps it for its
- * HTTP/1.1 connections.
+ * WebSocket) leaves the deadline behind, a server that also speaks HTTP/2 keeps it for its
+ * HTTP/1.1 connections, and a connection without a {@link PeerProgress} sees the first bytes
+ * of a request through a handler of the deadline's own.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class RequestHeaderDeadlineTests {
@@ -103,6 +112,35 @@ class RequestHeaderDeadlineTests {
 			Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> refusedAtTheDeadline(server) == 1);
 			assertThat(output).doesNotContain("request-header-timeout applies to HTTP/1.1-only servers");
 		}
+	}
+
+	@Test
+	void withoutPeerProgressAHandlerOfItsOwnStartsTheNextRequestsDeadlineAtItsFirstByte() {
+		// An embedded channel has no TCP_INFO, as NIO has none: no PeerProgress to pass raw reads on.
+		EmbeddedChannel channel = new EmbeddedChannel(new HttpServerCodec());
+		channel.freezeTime();
+		AtomicInteger closedAtTheDeadline = new AtomicInteger();
+		assertThat(RequestHeaderDeadline.install(channel, Duration.ofSeconds(1), closedAtTheDeadline::incrementAndGet))
+			.isTrue();
+		assertThat(channel.pipeline().get(RequestHeaderDeadline.FIRST_BYTE_NAME)).isNotNull();
+		assertThat(ChannelWatch.of(channel)).isInstanceOf(RequestHeaderDeadline.class);
+		channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: x\r\n\r\n", StandardCharsets.US_ASCII));
+		FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+		channel.writeOutbound(response);
+		// Idle between requests for longer than the deadline: left to the idle timeout.
+		channel.advanceTimeBy(3, TimeUnit.SECONDS);
+		channel.runScheduledPendingTasks();
+		assertThat(channel.isOpen()).isTrue();
+		// The next request's first bytes start its deadline.
+		channel.writeInbound(Unpooled.copiedBuffer("GET / HT", StandardCharsets.US_ASCII));
+		channel.advanceTimeBy(900, TimeUnit.MILLISECONDS);
+		channel.runScheduledPendingTasks();
+		assertThat(channel.isOpen()).isTrue();
+		channel.advanceTimeBy(200, TimeUnit.MILLISECONDS);
+		channel.runScheduledPendingTasks();
+		assertThat(channel.isOpen()).isFalse();
+		assertThat(closedAtTheDeadline).hasValue(1);
+		channel.finishAndReleaseAll();
 	}
 
 	static double refusedAtTheDeadline(TestServer server) {

@@ -39,6 +39,15 @@ class BenchmarkSmokeTests {
 	}
 
 	@Test
+	void heapPerStreamBenchmarkFindsOneGuardedStreamPerClient() throws Exception {
+		HeapPerStreamBenchmark.Result result = HeapPerStreamBenchmark.run(200, 4);
+		assertThat(result.guardedInstancesPerStream("dev.streamguard.web.GuardedStream")).isEqualTo(1.0);
+		assertThat(result.unguarded().getOrDefault("dev.streamguard.web.GuardedStream", new long[2])[0]).isZero();
+		assertThat(result.guardOverheadPerStream()).isPositive().isFinite();
+		assertThat(result.report(5)).startsWith("heap-per-stream clients=200 seconds=4 guardOverhead=");
+	}
+
+	@Test
 	void staticFileBenchmarkMeasuresEveryVariantAndDeletesItsFile() throws Exception {
 		StaticFileBenchmark.Result result = StaticFileBenchmark.run(64L * 1024 * 1024, 1);
 		assertThat(List.of(result.staticGuarded(), result.staticUnguarded(), result.sourceZeroCopy(),
