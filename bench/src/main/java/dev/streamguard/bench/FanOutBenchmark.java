@@ -1,9 +1,6 @@
 package dev.streamguard.bench;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -34,32 +31,12 @@ public final class FanOutBenchmark {
 		ConfigurableApplicationContext server = BenchServer.start(guard, "streamguard.max-streams=0");
 		try {
 			long idle = usedHeapAfterGc();
-			Process process = new ProcessBuilder(
-					ProcessHandle.current().info().command().orElse("java"), "-Xmx512m", "-cp",
-					System.getProperty("java.class.path"), FanOutClients.class.getName(),
-					Integer.toString(BenchServer.port(server)), Integer.toString(clients), Integer.toString(seconds))
-				.redirectErrorStream(true)
-				.start();
-			BufferedReader output = new BufferedReader(
-					new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
-			String line;
-			while ((line = output.readLine()) != null && !line.startsWith("CONNECTED")) {
-				// Client start-up output.
-			}
-			if (line == null) {
-				throw new IllegalStateException("Clients did not connect");
-			}
+			FanOutClients.Running running = FanOutClients.start(BenchServer.port(server), clients, seconds);
 			long cpuStart = BenchServer.processCpuNanos();
 			long wallStart = System.nanoTime();
 			TimeUnit.SECONDS.sleep(Math.max(2, seconds / 2));
 			long loaded = usedHeapAfterGc();
-			String latency = null;
-			while ((line = output.readLine()) != null) {
-				if (line.startsWith("LATENCY")) {
-					latency = line;
-				}
-			}
-			process.waitFor(30, TimeUnit.SECONDS);
+			String latency = running.await();
 			double cpu = (BenchServer.processCpuNanos() - cpuStart) / (double) (System.nanoTime() - wallStart);
 			return new Variant((loaded - idle) / (double) clients, value(latency, "p50="), value(latency, "p99="),
 					cpu);

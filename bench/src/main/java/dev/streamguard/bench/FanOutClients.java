@@ -1,5 +1,8 @@
 package dev.streamguard.bench;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -10,6 +13,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * The clients of the fan-out benchmark, in a process of their own: N SSE connections read by one
@@ -19,6 +25,57 @@ import java.util.Locale;
 public final class FanOutClients {
 
 	private FanOutClients() {
+	}
+
+	/**
+	 * Start the clients in a process of their own, and return once they are all connected.
+	 * @param port the server's port
+	 * @param clients how many SSE connections
+	 * @param seconds how long they read
+	 * @return the running clients
+	 */
+	static Running start(int port, int clients, int seconds) throws IOException {
+		Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m",
+				"-cp", System.getProperty("java.class.path"), FanOutClients.class.getName(), Integer.toString(port),
+				Integer.toString(clients), Integer.toString(seconds))
+			.redirectErrorStream(true)
+			.start();
+		BufferedReader output = new BufferedReader(
+				new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+		String line;
+		while ((line = output.readLine()) != null && !line.startsWith("CONNECTED")) {
+			// Client start-up output.
+		}
+		if (line == null) {
+			throw new IllegalStateException("Clients did not connect");
+		}
+		return new Running(process, output);
+	}
+
+	/**
+	 * Clients started by {@link #start}.
+	 *
+	 * @param process their process
+	 * @param output what it prints after it connected
+	 */
+	record Running(Process process, BufferedReader output) {
+
+		/**
+		 * Wait for the clients to finish.
+		 * @return their last line starting with {@code LATENCY}, {@code null} if none
+		 */
+		@Nullable String await() throws IOException, InterruptedException {
+			String latency = null;
+			String line;
+			while ((line = this.output.readLine()) != null) {
+				if (line.startsWith("LATENCY")) {
+					latency = line;
+				}
+			}
+			this.process.waitFor(30, TimeUnit.SECONDS);
+			return latency;
+		}
+
 	}
 
 	public static void main(String[] args) throws Exception {

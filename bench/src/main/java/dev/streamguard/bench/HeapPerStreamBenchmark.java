@@ -1,9 +1,6 @@
 package dev.streamguard.bench;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,26 +45,10 @@ public final class HeapPerStreamBenchmark {
 		ConfigurableApplicationContext server = BenchServer.start(guard, "streamguard.max-streams=0");
 		try {
 			Map<String, long[]> idle = histogram();
-			Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m",
-					"-cp", System.getProperty("java.class.path"), FanOutClients.class.getName(),
-					Integer.toString(BenchServer.port(server)), Integer.toString(clients), Integer.toString(seconds))
-				.redirectErrorStream(true)
-				.start();
-			BufferedReader output = new BufferedReader(
-					new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
-			String line;
-			while ((line = output.readLine()) != null && !line.startsWith("CONNECTED")) {
-				// Client start-up output.
-			}
-			if (line == null) {
-				throw new IllegalStateException("Clients did not connect");
-			}
+			FanOutClients.Running running = FanOutClients.start(BenchServer.port(server), clients, seconds);
 			TimeUnit.SECONDS.sleep(Math.max(2, seconds / 2));
 			Map<String, long[]> loaded = histogram();
-			while (output.readLine() != null) {
-				// Until the clients are done.
-			}
-			process.waitFor(30, TimeUnit.SECONDS);
+			running.await();
 			return minus(loaded, idle);
 		}
 		finally {
