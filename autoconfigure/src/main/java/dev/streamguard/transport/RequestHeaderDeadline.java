@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ByteProcessor;
+import io.netty.util.ReferenceCountUtil;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -61,6 +62,8 @@ public final class RequestHeaderDeadline extends ChannelWatch {
 	private int responsesInFlight;
 
 	private boolean left;
+
+	private boolean expired;
 
 	private RequestHeaderDeadline(Duration timeout, Runnable onClose) {
 		this.timeoutMillis = (int) Math.min(Math.max(timeout.toMillis(), 1), Integer.MAX_VALUE);
@@ -114,6 +117,12 @@ public final class RequestHeaderDeadline extends ChannelWatch {
 	public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
 		if (this.left) {
 			ctx.fireChannelRead(msg);
+			return;
+		}
+		if (this.expired && msg instanceof HttpObject object && object.decoderResult().isFailure()) {
+			// The codec reports the request this deadline cut as one that failed to decode, which
+			// the server would log as a warning for every slow client: it ends here.
+			ReferenceCountUtil.release(msg);
 			return;
 		}
 		if (msg instanceof HttpRequest) {
@@ -175,6 +184,7 @@ public final class RequestHeaderDeadline extends ChannelWatch {
 			logger.debug("[" + ctx.channel() + "] No complete request headers within "
 					+ this.timeoutMillis + " ms: closing the connection");
 		}
+		this.expired = true;
 		this.onClose.run();
 		ctx.channel().close();
 	}
