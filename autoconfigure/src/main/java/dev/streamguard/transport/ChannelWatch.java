@@ -17,7 +17,9 @@ import org.jspecify.annotations.Nullable;
  * One handler per channel: an HTTP/1.1 connection's {@link RequestHeaderDeadline} is its
  * watch, since it sits where a stream's writes pass anyway, and a channel without one gets
  * a watch of its own. A stream attaches to one watch at a time, and a channel serves one
- * stream at a time.
+ * stream at a time. The deadline sits right after the HTTP codec, so it learns the failures of
+ * the codec and the socket; a failure raised by a handler behind it (compression, say) reaches
+ * the stream through the transport's own error instead.
  *
  * @since 0.2.0
  */

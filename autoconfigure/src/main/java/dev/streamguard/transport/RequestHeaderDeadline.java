@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslClientHelloHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
 import org.apache.commons.logging.Log;
@@ -55,7 +57,6 @@ public final class RequestHeaderDeadline extends ChannelWatch {
 	// Confined to the channel's event loop. The timer is kept here rather than in a
 	// ConnectionTimer: this handler lives as long as its connection, one per HTTP/1.1 client.
 	private @Nullable ScheduledFuture<?> deadline;
-
 
 	private boolean betweenRequests;
 
@@ -101,16 +102,26 @@ public final class RequestHeaderDeadline extends ChannelWatch {
 		pipeline.addAfter(codec.name(), NAME, handler);
 		// Installed on the connection's event loop, as it is set up.
 		handler.arm(pipeline.context(handler), firstDeadlineNanos);
-		// The bytes before the codec: the connection's PeerProgress, first in its pipeline, passes
-		// them on where it watches the connection; a handler of their own sees them elsewhere.
+		// The bytes before the codec: the connection's PeerProgress passes them on where it
+		// watches the connection. First in the pipeline, it sees them as the socket does, so not
+		// over TLS: there a TLS record (a stray line break between requests, a key update) would
+		// start a deadline, and a handler of the deadline's own reads the decrypted bytes.
 		PeerProgress progress = PeerProgress.of(channel);
-		if (progress != null) {
+		if (progress != null && !tls(pipeline)) {
 			progress.rawReadsTo(handler);
 		}
 		else {
 			pipeline.addBefore(codec.name(), FIRST_BYTE_NAME, handler.new FirstByte());
 		}
 		return true;
+	}
+
+	/**
+	 * Whether the connection speaks TLS: its handler, or the one that picks it from the client's
+	 * hello (SNI) and then makes way for it, sits before the codec.
+	 */
+	private static boolean tls(ChannelPipeline pipeline) {
+		return pipeline.get(SslHandler.class) != null || pipeline.get(SslClientHelloHandler.class) != null;
 	}
 
 	@Override
@@ -161,6 +172,12 @@ public final class RequestHeaderDeadline extends ChannelWatch {
 	@Override
 	public void handlerRemoved(ChannelHandlerContext ctx) {
 		cancel();
+		// Whoever still passes raw bytes on finds the deadline gone.
+		this.left = true;
+		PeerProgress progress = PeerProgress.of(ctx.channel());
+		if (progress != null) {
+			progress.rawReadsTo(null);
+		}
 	}
 
 	private void arm(ChannelHandlerContext ctx) {

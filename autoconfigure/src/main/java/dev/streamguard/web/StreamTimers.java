@@ -24,8 +24,7 @@ final class StreamTimers implements StreamTicker.Ticking {
 
 	private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-	// A tenth of the shortest limit, at most a second: 10,000 streams cost 10,000 checks a second.
-	private static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+	private static final long MAX_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
 	private static final long RATE_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -164,8 +163,7 @@ final class StreamTimers implements StreamTicker.Ticking {
 
 	private void sampleRate(long now) {
 		long elapsed = now - this.rateSampleNanos;
-		// A tenth early: at the longest tick, a second, a tick's jitter must not skip a sample.
-		if (elapsed >= RATE_SAMPLE_NANOS - RATE_SAMPLE_NANOS / 10) {
+		if (elapsed >= RATE_SAMPLE_NANOS) {
 			long flushed = this.stream.bytesSent() - this.stream.pendingBytes();
 			this.sendRate = (this.rateSampleNanos == 0) ? 0
 					: (flushed - this.rateSampleBytes) * RATE_SAMPLE_NANOS / elapsed;

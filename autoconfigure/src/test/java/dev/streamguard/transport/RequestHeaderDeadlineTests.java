@@ -3,17 +3,25 @@ package dev.streamguard.transport;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+import dev.streamguard.test.SelfSignedKeyStore;
 import dev.streamguard.test.TestServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -21,7 +29,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -144,6 +152,66 @@ class RequestHeaderDeadlineTests {
 		assertThat(channel.isOpen()).isFalse();
 		assertThat(closedAtTheDeadline).hasValue(1);
 		channel.finishAndReleaseAll();
+	}
+
+	@Test
+	void overTlsAStrayLineBreakBetweenRequestsStartsNoDeadlineAndAPartialRequestMeetsIt() throws Exception {
+		try (SelfSignedKeyStore keyStore = SelfSignedKeyStore.create();
+				TestServer server = TestServer.start(withTls(keyStore, "streamguard.transport.request-header-timeout=1s"))) {
+			SSLContext tls = SSLContext.getInstance("TLS");
+			tls.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+			try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+				socket.setSoTimeout(5000);
+				OutputStream out = socket.getOutputStream();
+				byte[] request = "GET /streams/nope HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+				out.write(request);
+				assertThat(readResponse(socket)).startsWith("HTTP/1.1 404");
+				// A line break between requests (RFC 9112 allows it) arrives as a TLS record of its
+				// own; the connection then stays quiet for longer than the deadline.
+				out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.flush();
+				TimeUnit.MILLISECONDS.sleep(2500);
+				out.write(request);
+				assertThat(readResponse(socket)).startsWith("HTTP/1.1 404");
+				long start = System.nanoTime();
+				out.write(PARTIAL_HEAD);
+				assertThat(readUntilClosed(socket)).as("bytes before the close").isZero();
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(900),
+						Duration.ofSeconds(3));
+			}
+			Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> refusedAtTheDeadline(server) == 1);
+		}
+	}
+
+	private static String[] withTls(SelfSignedKeyStore keyStore, String... more) {
+		List<String> properties = new ArrayList<>(List.of(keyStore.serverProperties("test")));
+		properties.addAll(List.of(more));
+		return properties.toArray(String[]::new);
+	}
+
+	/** Read one response with a {@code Content-Length} body, and return its status line. */
+	private static String readResponse(Socket socket) throws IOException {
+		InputStream in = socket.getInputStream();
+		StringBuilder head = new StringBuilder();
+		while (!head.toString().endsWith("\r\n\r\n")) {
+			int c = in.read();
+			if (c < 0) {
+				throw new EOFException("Connection closed after '" + head + "'");
+			}
+			head.append((char) c);
+		}
+		long length = 0;
+		for (String line : head.toString().split("\r\n")) {
+			if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+				length = Long.parseLong(line.substring("content-length:".length()).trim());
+			}
+		}
+		for (long left = length; left > 0; left--) {
+			if (in.read() < 0) {
+				throw new EOFException("Connection closed in the body");
+			}
+		}
+		return head.substring(0, head.indexOf("\r\n"));
 	}
 
 	static double refusedAtTheDeadline(TestServer server) {
