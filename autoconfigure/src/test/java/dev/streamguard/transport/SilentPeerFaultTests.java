@@ -192,6 +192,15 @@ class SilentPeerFaultTests {
 		}
 	}
 
+	private static String describe(String address, int port) {
+		try {
+			return SendQueues.describe(address, port);
+		}
+		catch (Exception ex) {
+			return "(" + ex + ")";
+		}
+	}
+
 	private static TestServer startFor(NetNs ns, String[] transport, String... more) {
 		List<String> properties = new ArrayList<>(List.of(transport));
 		properties.addAll(List.of(more));
@@ -272,9 +281,12 @@ class SilentPeerFaultTests {
 		assertThat(server.registry().size()).isZero();
 		// Nor does the kernel keep the dead peer's send queue (a plain close would leave the
 		// socket in FIN-WAIT-1 with megabytes queued until the kernel gave up retransmitting).
+		String address = server.context().getEnvironment().getProperty("server.address");
 		Awaitility.await()
 			.atMost(Duration.ofSeconds(2))
-			.untilAsserted(() -> assertThat(SendQueues.queuedFrom(server.port())).as("bytes the kernel still queues").isZero());
+			.untilAsserted(() -> assertThat(SendQueues.queuedFrom(address, server.port()))
+				.as(() -> "bytes the kernel still queues: " + describe(address, server.port()))
+				.isZero());
 	}
 
 }

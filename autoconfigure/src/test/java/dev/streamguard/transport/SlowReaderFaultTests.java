@@ -100,7 +100,8 @@ class SlowReaderFaultTests {
 			// not read it (a plain close would leave megabytes in FIN-WAIT-1).
 			Awaitility.await()
 				.atMost(Duration.ofSeconds(2))
-				.untilAsserted(() -> assertThat(SendQueues.queuedFrom(server.port())).as("bytes the kernel still queues")
+				.untilAsserted(() -> assertThat(SendQueues.queuedFrom(ns.hostAddress(), server.port()))
+					.as("bytes the kernel still queues")
 					.isZero());
 		}
 	}
