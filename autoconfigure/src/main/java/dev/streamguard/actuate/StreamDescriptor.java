@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * @param ageMillis how long it has lived
  * @param elements elements sent
  * @param bytes bytes handed to the transport
- * @param sendRate bytes per second that left the process, over the last second or so
+ * @param sendRate bytes per second that left the process, over the last one to five seconds
  * @param pendingBytes bytes waiting in the write window
  * @param writable whether the write window has room
  * @param state the stream's state

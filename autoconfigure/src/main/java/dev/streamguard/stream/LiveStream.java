@@ -73,7 +73,8 @@ public interface LiveStream {
 
 	/**
 	 * Return the current send rate: bytes that left the process per second, over the last
-	 * second or so.
+	 * one to five seconds (a healthy stream's timers are checked less often than a blocked
+	 * one's).
 	 * @return the rate in bytes per second
 	 */
 	long sendRate();

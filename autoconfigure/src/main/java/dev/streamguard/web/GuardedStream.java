@@ -351,6 +351,8 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 		Channel channel = this.channel;
 		if (channel != null && !channel.isWritable()) {
 			this.windowFull = this.windowFull + 1;
+			// A stream that looked healthy is not ticked every round: its stall check starts now.
+			this.timers.wake(this.ticker);
 		}
 		signal();
 	}
@@ -765,7 +767,7 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 	}
 
 	private void applyEnd(CoreSubscriber<? super T> actual, TerminationReason reason, Origin origin) {
-		this.timers.stop();
+		this.timers.stop(this.ticker);
 		if (origin != Origin.UPSTREAM && !this.upstreamDone) {
 			Operators.terminate(UPSTREAM, this);
 		}

@@ -172,6 +172,11 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 	 * life. A constant costs nothing per stream; {@code Object#toString} makes a new string
 	 * for every request.
 	 */
+	/** The ticker of this filter's streams. */
+	StreamTicker ticker() {
+		return this.ticker;
+	}
+
 	@Override
 	public String toString() {
 		return "StreamGuard";

@@ -1,6 +1,7 @@
 package dev.streamguard.web;
 
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -10,6 +11,7 @@ import dev.streamguard.transport.ChannelWatch;
 import dev.streamguard.transport.PeerProgress;
 import dev.streamguard.transport.TcpInfo;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Schedulers;
@@ -28,6 +30,12 @@ final class StreamTimers implements StreamTicker.Ticking {
 
 	private static final long RATE_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+	/**
+	 * The longest a stream that looks healthy goes without a tick: it bounds how stale the
+	 * send rate gets, and how late a stall caught only by a later tick is found.
+	 */
+	private static final long MAX_SKIP_NANOS = TimeUnit.SECONDS.toNanos(5);
+
 	// More than two ticks: a sibling that holds the connection's window ends first.
 	private static final long FROZEN_BY_CONNECTION_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -44,6 +52,15 @@ final class StreamTimers implements StreamTicker.Ticking {
 
 	// Confined to the ticks.
 	private long lastFlushed;
+
+	// The period of the shared ticker this stream ticks with, 0 for none.
+	private long periodNanos;
+
+	// Where the stream is in its ticker's group.
+	private int slot = -1;
+
+	// The last tick found the connection blocked or the kernel holding data for the peer.
+	private boolean blocked;
 
 	private long rateSampleNanos;
 
@@ -96,17 +113,19 @@ final class StreamTimers implements StreamTicker.Ticking {
 		long period = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, shortest / 10));
 		if (channel != null) {
 			// Leaves the event loop's shared ticker at the first tick after the stream ended.
+			this.periodNanos = period;
 			ticker.register(channel.eventLoop(), period, this);
 			return;
 		}
-		this.elsewhere = Schedulers.parallel().schedulePeriodically(this::tick, period, period, TimeUnit.NANOSECONDS);
+		this.elsewhere = Schedulers.parallel()
+			.schedulePeriodically(() -> tick(System.nanoTime()), period, period, TimeUnit.NANOSECONDS);
 		if (this.stream.reason() != null) {
 			// Ended while the timers were being started.
-			stop();
+			stop(ticker);
 		}
 	}
 
-	void stop() {
+	void stop(StreamTicker ticker) {
 		Http2StreamProgress http2 = this.http2;
 		if (http2 != null) {
 			http2.ended(System.nanoTime());
@@ -115,19 +134,56 @@ final class StreamTimers implements StreamTicker.Ticking {
 		if (elsewhere != null) {
 			elsewhere.dispose();
 		}
+		// Leave the shared ticker at its next round, not at the tick this stream asked for.
+		Channel channel = this.stream.channel;
+		if (channel != null && this.periodNanos > 0) {
+			EventLoop loop = channel.eventLoop();
+			if (loop.inEventLoop()) {
+				wake(ticker);
+			}
+			else {
+				try {
+					loop.execute(() -> wake(ticker));
+				}
+				catch (RejectedExecutionException ex) {
+					// The event loop is shutting down, and its ticker with it.
+				}
+			}
+		}
+	}
+
+	/**
+	 * Have the stream ticked at its ticker's next round, whatever it asked for. Call on the
+	 * connection's event loop.
+	 */
+	void wake(StreamTicker ticker) {
+		Channel channel = this.stream.channel;
+		if (channel != null && this.periodNanos > 0) {
+			ticker.wake(channel.eventLoop(), this.periodNanos, this);
+		}
+	}
+
+	@Override
+	public void slot(int slot) {
+		this.slot = slot;
+	}
+
+	@Override
+	public int slot() {
+		return this.slot;
 	}
 
 	/**
 	 * Check the stream's timers.
-	 * @return whether the stream is still live
+	 * @param now the time of this round
+	 * @return when the stream next needs a check, {@link StreamTicker.Ticking#DONE} once it ended
 	 */
 	@Override
-	public boolean tick() {
+	public long tick(long now) {
 		LiveStreamView stream = this.stream;
 		if (stream.reason() != null) {
-			return false;
+			return DONE;
 		}
-		long now = System.nanoTime();
 		sampleRate(now);
 		StreamPolicy policy = stream.policy();
 		long age = now - stream.startNanos;
@@ -153,12 +209,43 @@ final class StreamTimers implements StreamTicker.Ticking {
 		}
 		if (expired != null) {
 			stream.end(expired);
-			return false;
+			return DONE;
 		}
 		if (this.heartbeats && expired(policy.heartbeatInterval(), now - stream.lastEmitNanos())) {
 			stream.heartbeatDue();
 		}
-		return true;
+		return nextTick(now, policy, first);
+	}
+
+	/**
+	 * Return when the stream next needs a tick. A stream on an HTTP/1.1 connection whose kernel
+	 * view is watched, neither blocked nor with data held by the kernel, needs none before its
+	 * next timer is due: the connection turning unwritable wakes it ({@link #wake}), and the
+	 * peer's progress meanwhile is kept by the connection's {@link PeerProgress}. Every other
+	 * stream is checked every round, as its stall check needs.
+	 */
+	private long nextTick(long now, StreamPolicy policy, boolean first) {
+		if (this.blocked || this.http2 != null || this.stream.progress == null || this.periodNanos == 0
+				|| policy.idleTimeout() != null) {
+			return now;
+		}
+		long next = now + MAX_SKIP_NANOS;
+		long start = this.stream.startNanos;
+		next = earlier(next, policy.maxDuration(), start);
+		if (this.leaseNanos > 0) {
+			next = Math.min(next, start + this.leaseNanos);
+		}
+		if (first) {
+			next = earlier(next, policy.firstElementTimeout(), start);
+		}
+		if (this.heartbeats) {
+			next = earlier(next, policy.heartbeatInterval(), this.stream.lastEmitNanos());
+		}
+		return next;
+	}
+
+	private static long earlier(long next, @Nullable Duration limit, long from) {
+		return (limit != null) ? Math.min(next, from + limit.toNanos()) : next;
 	}
 
 	private void sampleRate(long now) {
@@ -194,7 +281,14 @@ final class StreamTimers implements StreamTicker.Ticking {
 			if (channel.isWritable() && !progress.holding()) {
 				this.lastProgressNanos = now;
 				this.lastTcpInfo = null;
+				this.blocked = false;
 				return false;
+			}
+			if (!this.blocked) {
+				// Healthy at the last tick, which may have been a while ago (healthy streams are
+				// not ticked every round): counted from one round ago, as if it had been.
+				this.blocked = true;
+				this.lastProgressNanos = Math.max(this.lastProgressNanos, now - this.periodNanos);
 			}
 			this.lastProgressNanos = Math.max(this.lastProgressNanos, progress.lastProgressNanos());
 			this.lastTcpInfo = progress.lastSample();

@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Streams of one event loop and period share one periodic task, on that event loop; a stream
- * that is done leaves, and a group without streams goes away.
+ * that is done leaves, a group without streams goes away, and a stream that asks to be left
+ * alone until a later time is passed by until then or until it is woken.
  */
 class StreamTickerTests {
 
@@ -69,13 +70,65 @@ class StreamTickerTests {
 	void aFailingStreamLeavesWithoutStoppingTheOthers() {
 		Counting healthy = new Counting(this.loop);
 		AtomicInteger failures = new AtomicInteger();
-		this.ticker.register(this.loop, PERIOD, () -> {
+		this.ticker.register(this.loop, PERIOD, (now) -> {
 			failures.incrementAndGet();
 			throw new IllegalStateException("broken timer");
 		});
 		this.ticker.register(this.loop, PERIOD, healthy);
 		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> healthy.ticks.get() >= 5);
 		assertThat(failures.get()).isOne();
+	}
+
+	@Test
+	void aStreamThatAsksToBeLeftAloneIsPassedByUntilItsTimeOrUntilWoken() throws Exception {
+		Counting every = new Counting(this.loop);
+		Counting later = new Counting(this.loop);
+		later.skipNanos = TimeUnit.SECONDS.toNanos(60);
+		this.ticker.register(this.loop, PERIOD, every);
+		this.ticker.register(this.loop, PERIOD, later);
+		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> every.ticks.get() >= 20);
+		assertThat(later.ticks.get()).as("ticked once, then left alone for a minute").isOne();
+		this.loop.submit(() -> this.ticker.wake(this.loop, PERIOD, later)).get(5, TimeUnit.SECONDS);
+		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> later.ticks.get() == 2);
+		int everyBefore = every.ticks.get();
+		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> every.ticks.get() >= everyBefore + 20);
+		assertThat(later.ticks.get()).as("one tick per wake").isEqualTo(2);
+		// Woken once it is done, it leaves at the next round.
+		later.done.set(true);
+		this.loop.submit(() -> this.ticker.wake(this.loop, PERIOD, later)).get(5, TimeUnit.SECONDS);
+		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> later.slot() == -1);
+		assertThat(every.slot()).isZero();
+		assertThat(this.ticker.groupCount()).isOne();
+	}
+
+	@Test
+	void streamsThatLeaveKeepTheSlotsOfTheOthersRight() {
+		Counting[] streams = new Counting[40];
+		for (int i = 0; i < streams.length; i++) {
+			streams[i] = new Counting(this.loop);
+			streams[i].skipNanos = TimeUnit.SECONDS.toNanos(60);
+			this.ticker.register(this.loop, PERIOD, streams[i]);
+		}
+		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> streams[streams.length - 1].ticks.get() == 1);
+		for (int i = 0; i < streams.length; i += 3) {
+			streams[i].done.set(true);
+			Counting leaving = streams[i];
+			this.loop.execute(() -> this.ticker.wake(this.loop, PERIOD, leaving));
+		}
+		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> streams[0].slot() == -1
+				&& streams[streams.length - 1].slot() == -1);
+		// Every stream still in the group is woken through its slot: each ticks once more.
+		for (int i = 0; i < streams.length; i++) {
+			if (i % 3 != 0) {
+				Counting staying = streams[i];
+				this.loop.execute(() -> this.ticker.wake(this.loop, PERIOD, staying));
+			}
+		}
+		Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+			for (int i = 0; i < streams.length; i++) {
+				assertThat(streams[i].ticks.get()).as("stream " + i).isEqualTo((i % 3 == 0) ? 1 : 2);
+			}
+		});
 	}
 
 	private static final class Counting implements StreamTicker.Ticking {
@@ -88,20 +141,34 @@ class StreamTickerTests {
 
 		private final AtomicBoolean done = new AtomicBoolean();
 
+		private volatile long skipNanos;
+
+		private volatile int slot = -1;
+
 		Counting(EventLoop loop) {
 			this.loop = loop;
 		}
 
 		@Override
-		public boolean tick() {
+		public long tick(long now) {
 			if (!this.loop.inEventLoop()) {
 				this.offLoop.incrementAndGet();
 			}
 			if (this.done.get()) {
-				return false;
+				return DONE;
 			}
 			this.ticks.incrementAndGet();
-			return true;
+			return now + this.skipNanos;
+		}
+
+		@Override
+		public void slot(int slot) {
+			this.slot = slot;
+		}
+
+		@Override
+		public int slot() {
+			return this.slot;
 		}
 
 	}
