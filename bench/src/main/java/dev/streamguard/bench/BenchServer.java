@@ -97,12 +97,17 @@ public class BenchServer {
 		}
 
 
+		/** Streams of {@code /bench/ticks} now live. */
+		final java.util.concurrent.atomic.AtomicInteger liveTicks = new java.util.concurrent.atomic.AtomicInteger();
+
 		/** One event a second per stream, carrying the time it was sent. */
 		@GetMapping(path = "/bench/ticks", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 		Flux<String> ticks() {
 			return Flux.interval(java.time.Duration.ofSeconds(1))
 				.onBackpressureLatest()
-				.map((tick) -> Long.toString(System.currentTimeMillis()));
+				.map((tick) -> Long.toString(System.currentTimeMillis()))
+				.doOnSubscribe((subscription) -> this.liveTicks.incrementAndGet())
+				.doFinally((signal) -> this.liveTicks.decrementAndGet());
 		}
 
 		/** Streams of {@code /bench/events} now live. */

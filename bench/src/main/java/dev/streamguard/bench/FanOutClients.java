@@ -61,6 +61,17 @@ public final class FanOutClients {
 	record Running(Process process, BufferedReader output) {
 
 		/**
+		 * Have the clients stop reading now rather than at the end of their time, and wait
+		 * for them to finish.
+		 * @return their last line starting with {@code LATENCY}, {@code null} if none
+		 */
+		@Nullable String stop() throws IOException, InterruptedException {
+			this.process.getOutputStream().write('\n');
+			this.process.getOutputStream().flush();
+			return await();
+		}
+
+		/**
 		 * Wait for the clients to finish.
 		 * @return their last line starting with {@code LATENCY}, {@code null} if none
 		 */
@@ -99,7 +110,8 @@ public final class FanOutClients {
 			System.out.flush();
 			ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
 			long end = System.nanoTime() + seconds * 1_000_000_000L;
-			while (System.nanoTime() < end) {
+			// A line on standard input stops the clients early.
+			while (System.nanoTime() < end && System.in.available() == 0) {
 				selector.select(100);
 				for (SelectionKey key : selector.selectedKeys()) {
 					buffer.clear();

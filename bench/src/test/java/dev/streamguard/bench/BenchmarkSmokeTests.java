@@ -70,7 +70,7 @@ class BenchmarkSmokeTests {
 
 	@Test
 	void fanOutBenchmarkMeasuresHeapLatencyAndCpu() throws Exception {
-		FanOutBenchmark.Result result = FanOutBenchmark.run(50, 3);
+		FanOutBenchmark.Result result = FanOutBenchmark.run(50, 2);
 		for (FanOutBenchmark.Variant variant : new FanOutBenchmark.Variant[] { result.guarded(), result.unguarded() }) {
 			assertThat(variant.heapPerStream()).isFinite();
 			assertThat(variant.p99()).isNotNegative();
