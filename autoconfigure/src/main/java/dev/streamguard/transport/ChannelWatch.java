@@ -1,9 +1,11 @@
 package dev.streamguard.transport;
 
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -123,21 +125,7 @@ public abstract class ChannelWatch extends ChannelDuplexHandler {
 			ctx.write(msg, promise);
 			return;
 		}
-		ChannelPromise tracked = ctx.newPromise();
-		long size = counted(msg);
-		tracked.addListener((ChannelFutureListener) (future) -> {
-			if (size > 0) {
-				written(size, future.isSuccess());
-			}
-			if (future.isSuccess()) {
-				promise.trySuccess();
-			}
-			else {
-				this.lastFailure = future.cause();
-				promise.tryFailure(future.cause());
-			}
-		});
-		ctx.write(msg, tracked);
+		ctx.write(msg, new TrackedWrite(ctx, promise, counted(msg)));
 	}
 
 	@Override
@@ -153,6 +141,39 @@ public abstract class ChannelWatch extends ChannelDuplexHandler {
 			listener.onConnectionClosed();
 		}
 		ctx.fireChannelInactive();
+	}
+
+	/**
+	 * The promise of a write of the attached stream: records a failure and hands the outcome
+	 * on to the writer's promise. Its own listener, so that a write costs one object.
+	 */
+	private final class TrackedWrite extends DefaultChannelPromise implements ChannelFutureListener {
+
+		private final ChannelPromise promise;
+
+		private final long size;
+
+		TrackedWrite(ChannelHandlerContext ctx, ChannelPromise promise, long size) {
+			super(ctx.channel(), ctx.executor());
+			this.promise = promise;
+			this.size = size;
+			addListener(this);
+		}
+
+		@Override
+		public void operationComplete(ChannelFuture future) {
+			if (this.size > 0) {
+				written(this.size, future.isSuccess());
+			}
+			if (future.isSuccess()) {
+				this.promise.trySuccess();
+			}
+			else {
+				ChannelWatch.this.lastFailure = future.cause();
+				this.promise.tryFailure(future.cause());
+			}
+		}
+
 	}
 
 	/**

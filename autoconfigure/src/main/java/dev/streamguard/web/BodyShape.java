@@ -4,12 +4,13 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -88,11 +89,16 @@ interface BodyShape<T> {
 	 * A group on its way to the transport: counts its bytes as they pass, and knows whether it
 	 * was ever subscribed, so that a group the transport drops unsent can be released exactly
 	 * once. The stream links the groups it handed over and the transport has not taken yet.
+	 * <p>
+	 * It is its own subscriber to the group, between the group and the transport: one object
+	 * per element, where an operator chain built at subscription made four more.
 	 */
-	final class CountedGroup extends FluxOperator<DataBuffer, DataBuffer> {
+	final class CountedGroup extends Flux<DataBuffer> implements CoreSubscriber<DataBuffer>, Subscription {
 
 		private static final AtomicIntegerFieldUpdater<CountedGroup> TAKEN = AtomicIntegerFieldUpdater
 			.newUpdater(CountedGroup.class, "taken");
+
+		private final Publisher<? extends DataBuffer> source;
 
 		private final GuardedStream<?> stream;
 
@@ -101,8 +107,13 @@ interface BodyShape<T> {
 		// The next group handed over after this one, confined to the stream's drain loop.
 		@Nullable CountedGroup next;
 
+		// The transport's subscriber and the group's subscription, while the group is written.
+		private @Nullable CoreSubscriber<? super DataBuffer> actual;
+
+		private @Nullable Subscription upstream;
+
 		CountedGroup(Publisher<? extends DataBuffer> group, GuardedStream<?> stream) {
-			super(Flux.from(group));
+			this.source = group;
 			this.stream = stream;
 		}
 
@@ -113,7 +124,76 @@ interface BodyShape<T> {
 				Operators.complete(actual);
 				return;
 			}
-			this.source.doOnNext((buffer) -> this.stream.addBytes(buffer.readableByteCount())).subscribe(actual);
+			this.actual = actual;
+			this.source.subscribe(this);
+		}
+
+		@Override
+		public void onSubscribe(Subscription subscription) {
+			CoreSubscriber<? super DataBuffer> actual = this.actual;
+			if (actual == null || !Operators.validate(this.upstream, subscription)) {
+				subscription.cancel();
+				return;
+			}
+			this.upstream = subscription;
+			actual.onSubscribe(this);
+		}
+
+		@Override
+		public void onNext(DataBuffer buffer) {
+			CoreSubscriber<? super DataBuffer> actual = this.actual;
+			if (actual == null) {
+				DataBufferUtils.release(buffer);
+				return;
+			}
+			this.stream.addBytes(buffer.readableByteCount());
+			actual.onNext(buffer);
+		}
+
+		@Override
+		public void onError(Throwable error) {
+			CoreSubscriber<? super DataBuffer> actual = this.actual;
+			this.actual = null;
+			this.upstream = null;
+			if (actual != null) {
+				actual.onError(error);
+			}
+		}
+
+		@Override
+		public void onComplete() {
+			CoreSubscriber<? super DataBuffer> actual = this.actual;
+			// The transport may keep the last group referenced while the stream is quiet: let go
+			// of both ends.
+			this.actual = null;
+			this.upstream = null;
+			if (actual != null) {
+				actual.onComplete();
+			}
+		}
+
+		@Override
+		public void request(long n) {
+			Subscription upstream = this.upstream;
+			if (upstream != null) {
+				upstream.request(n);
+			}
+		}
+
+		@Override
+		public void cancel() {
+			Subscription upstream = this.upstream;
+			this.actual = null;
+			this.upstream = null;
+			if (upstream != null) {
+				upstream.cancel();
+			}
+		}
+
+		@Override
+		public Context currentContext() {
+			CoreSubscriber<? super DataBuffer> actual = this.actual;
+			return (actual != null) ? actual.currentContext() : Context.empty();
 		}
 
 		boolean taken() {
@@ -122,7 +202,7 @@ interface BodyShape<T> {
 
 		void releaseIfUnsent() {
 			if (TAKEN.compareAndSet(this, 0, 1)) {
-				this.source.subscribe(DataBufferUtils::release, (ex) -> {
+				Flux.from(this.source).subscribe(DataBufferUtils::release, (ex) -> {
 				});
 			}
 		}

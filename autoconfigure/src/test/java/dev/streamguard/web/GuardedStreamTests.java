@@ -277,6 +277,40 @@ class GuardedStreamTests {
 		assertThat(sourced).extracting(io.netty.buffer.ByteBuf::refCnt).as("a released group writes nothing").containsOnly(0);
 	}
 
+	@Test
+	void aGroupPassesTheTransportsDemandAndCancelToItsSourceAndCountsWhatPassed() {
+		GuardedStream<Publisher<? extends DataBuffer>> stream = new GuardedStream<>("id", "/route",
+				"text/event-stream", null, POLICY, new StreamRegistry(), BodyShape.GROUPED, null,
+				DefaultDataBufferFactory.sharedInstance, null, new StreamTicker());
+		java.util.concurrent.atomic.AtomicLong requested = new java.util.concurrent.atomic.AtomicLong();
+		java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+		Flux<DataBuffer> source = Flux.range(0, 3)
+			.<DataBuffer>map((i) -> DefaultDataBufferFactory.sharedInstance.wrap(new byte[] { 1, 2, 3 }))
+			.doOnRequest(requested::addAndGet)
+			.doOnCancel(() -> cancelled.set(true));
+		Publisher<? extends DataBuffer> group = BodyShape.GROUPED.counted(source, stream);
+		List<DataBuffer> received = new ArrayList<>();
+		BaseSubscriber<DataBuffer> transport = new BaseSubscriber<>() {
+			@Override
+			protected void hookOnSubscribe(Subscription subscription) {
+				request(1);
+			}
+
+			@Override
+			protected void hookOnNext(DataBuffer buffer) {
+				received.add(buffer);
+				cancel();
+			}
+		};
+		Flux.from(group).subscribe(transport);
+		assertThat(requested.get()).isOne();
+		assertThat(received).hasSize(1);
+		assertThat(cancelled).isTrue();
+		assertThat(stream.bytesSent()).isEqualTo(3);
+		// Taken once: a second subscriber gets nothing from it.
+		assertThat(Flux.from(group).collectList().block(java.time.Duration.ofSeconds(1))).isEmpty();
+	}
+
 	private static GuardedStream<DataBuffer> newStream(StreamRegistry registry) {
 		return newStream(registry, null);
 	}
