@@ -166,17 +166,17 @@ public class StreamGuardWebFilter implements WebFilter, Ordered {
 		return ORDER;
 	}
 
+	/** The ticker of this filter's streams. */
+	StreamTicker ticker() {
+		return this.ticker;
+	}
+
 	/**
 	 * Return this filter's name. WebFlux names each request's assembly checkpoint after its
 	 * filter, and keeps the name for as long as the request lives: for a stream, its whole
 	 * life. A constant costs nothing per stream; {@code Object#toString} makes a new string
 	 * for every request.
 	 */
-	/** The ticker of this filter's streams. */
-	StreamTicker ticker() {
-		return this.ticker;
-	}
-
 	@Override
 	public String toString() {
 		return "StreamGuard";

@@ -24,6 +24,9 @@ final class StreamTicker {
 
 	private static final Log logger = LogFactory.getLog(StreamTicker.class);
 
+	// A due time that is always due: the stream was just added or woken.
+	private static final long DUE_NOW = Long.MIN_VALUE;
+
 	private final ConcurrentHashMap<Key, Group> groups = new ConcurrentHashMap<>();
 
 	/**
@@ -138,7 +141,7 @@ final class StreamTicker {
 				this.due = Arrays.copyOf(this.due, this.size * 2);
 			}
 			this.members[this.size] = ticking;
-			this.due[this.size] = Long.MIN_VALUE;
+			this.due[this.size] = DUE_NOW;
 			ticking.slot(this.size);
 			this.size++;
 			if (this.task == null) {
@@ -150,7 +153,7 @@ final class StreamTicker {
 		void wake(Ticking ticking) {
 			int slot = ticking.slot();
 			if (slot >= 0 && slot < this.size && this.members[slot] == ticking) {
-				this.due[slot] = Long.MIN_VALUE;
+				this.due[slot] = DUE_NOW;
 			}
 		}
 
@@ -160,7 +163,7 @@ final class StreamTicker {
 			Ticking[] members = this.members;
 			long[] due = this.due;
 			for (int i = 0; i < this.size;) {
-				if (due[i] != Long.MIN_VALUE && due[i] - now > 0) {
+				if (due[i] != DUE_NOW && due[i] - now > 0) {
 					i++;
 					continue;
 				}

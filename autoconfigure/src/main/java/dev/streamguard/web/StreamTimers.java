@@ -62,6 +62,9 @@ final class StreamTimers implements StreamTicker.Ticking {
 	// The last tick found the connection blocked or the kernel holding data for the peer.
 	private boolean blocked;
 
+	// The last tick asked to be passed by for a while: only then does a wake have work to do.
+	private boolean resting;
+
 	private long rateSampleNanos;
 
 	private long rateSampleBytes;
@@ -134,7 +137,8 @@ final class StreamTimers implements StreamTicker.Ticking {
 		if (elsewhere != null) {
 			elsewhere.dispose();
 		}
-		// Leave the shared ticker at its next round, not at the tick this stream asked for.
+		// Leave the shared ticker at its next round, not at the tick this stream asked for. Read
+		// on the event loop, where the ticks write it, whether the stream rests.
 		Channel channel = this.stream.channel;
 		if (channel != null && this.periodNanos > 0) {
 			EventLoop loop = channel.eventLoop();
@@ -154,11 +158,13 @@ final class StreamTimers implements StreamTicker.Ticking {
 
 	/**
 	 * Have the stream ticked at its ticker's next round, whatever it asked for. Call on the
-	 * connection's event loop.
+	 * connection's event loop. A stream ticked every round anyway (a blocked one: a bulk stream
+	 * whose window fills and drains many times a second) costs nothing.
 	 */
 	void wake(StreamTicker ticker) {
 		Channel channel = this.stream.channel;
-		if (channel != null && this.periodNanos > 0) {
+		if (this.resting && channel != null) {
+			this.resting = false;
 			ticker.wake(channel.eventLoop(), this.periodNanos, this);
 		}
 	}
@@ -225,10 +231,12 @@ final class StreamTimers implements StreamTicker.Ticking {
 	 * stream is checked every round, as its stall check needs.
 	 */
 	private long nextTick(long now, StreamPolicy policy, boolean first) {
+		this.resting = false;
 		if (this.blocked || this.http2 != null || this.stream.progress == null || this.periodNanos == 0
 				|| policy.idleTimeout() != null) {
 			return now;
 		}
+		this.resting = true;
 		long next = now + MAX_SKIP_NANOS;
 		long start = this.stream.startNanos;
 		next = earlier(next, policy.maxDuration(), start);
