@@ -31,7 +31,10 @@ public final class TestServer implements AutoCloseable {
 
 	public static TestServer start(String... properties) {
 		List<String> all = new ArrayList<>(List.of("server.port=0", "server.address=127.0.0.1",
-				"spring.main.banner-mode=off", "server.shutdown=immediate"));
+				"spring.main.banner-mode=off", "server.shutdown=immediate",
+				// A test that ends with a download still live closes its server within a second,
+				// not the default 20 s; the drain tests set their own.
+				"streamguard.drain.timeout=1s"));
 		all.addAll(List.of(properties));
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(TestApplication.class)
 			.web(WebApplicationType.REACTIVE)

@@ -51,7 +51,11 @@ public class BenchServer {
 		java.util.List<String> properties = new java.util.ArrayList<>(java.util.List.of("server.port=0",
 				"server.address=127.0.0.1", "spring.main.banner-mode=off", "logging.level.root=WARN",
 				"streamguard.enabled=" + guarded, "streamguard.max-streams-per-client=0",
-				"streamguard.stall-timeout=0"));
+				"streamguard.stall-timeout=0",
+				// Shutdown is not under benchmark: a server that still holds streams (a dead peer's,
+				// when unguarded) is closed within a second, and its event loops wait no quiet period.
+				"server.shutdown=immediate", "streamguard.drain.timeout=1s",
+				"spring.reactor.netty.shutdown-quiet-period=0s"));
 		properties.addAll(java.util.List.of(more));
 		return new SpringApplicationBuilder(BenchServer.class).web(WebApplicationType.REACTIVE)
 			.properties(properties.toArray(String[]::new))

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import dev.streamguard.test.NetNs;
+import dev.streamguard.test.SendQueues;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -79,34 +80,12 @@ public final class DeadPeerBenchmark {
 				TimeUnit.SECONDS.sleep(1);
 				int live = peers - streams.finished.size();
 				return new Variant(releases, live, FanOutBenchmark.usedHeapAfterGc() - heapBefore,
-						SlowReaderBenchmark.usedDirectMemory() - directBefore, sendQueued(BenchServer.port(server)));
+						SlowReaderBenchmark.usedDirectMemory() - directBefore, SendQueues.queuedFrom(ns.hostAddress(), BenchServer.port(server)));
 			}
 			finally {
 				server.close();
 			}
 		}
-	}
-
-	/**
-	 * Return the bytes queued in the kernel's send buffers of the server's connections on a port,
-	 * established or closed by the server and still sending (FIN-WAIT-1).
-	 */
-	static long sendQueued(int port) throws Exception {
-		Process ss = new ProcessBuilder("ss", "-tnH", "( sport = :" + port + " )").redirectErrorStream(true).start();
-		String output = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
-		if (!ss.waitFor(10, TimeUnit.SECONDS) || ss.exitValue() != 0) {
-			ss.destroyForcibly();
-			throw new IllegalStateException("ss failed: " + output);
-		}
-		long queued = 0;
-		for (String line : output.split("\n")) {
-			// State, Recv-Q, Send-Q, local and peer address.
-			String[] columns = line.trim().split("\\s+");
-			if (columns.length >= 5) {
-				queued += Long.parseLong(columns[2]);
-			}
-		}
-		return queued;
 	}
 
 	/**
