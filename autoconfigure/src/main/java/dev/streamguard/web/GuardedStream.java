@@ -635,10 +635,10 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 			this.demand--;
 			this.lastEmitNanos = System.nanoTime();
 			T counted = this.shape.counted(element, this);
+			actual.onNext(counted);
 			if (counted instanceof BodyShape.CountedGroup group) {
 				handedOver(group);
 			}
-			actual.onNext(counted);
 		}
 		if (this.heartbeatDue) {
 			this.heartbeatDue = false;
@@ -660,9 +660,17 @@ final class GuardedStream<T> extends LiveStreamView implements CoreSubscriber<T>
 	/**
 	 * Remember a group handed to the transport until it takes it. Groups wait in the
 	 * transport's queue (Reactor Netty prefetches them), and a transport that cancels drops them
-	 * unsubscribed; they are taken in order, so the taken ones leave from the front.
+	 * unsubscribed. They are taken in order: a group taken while it was handed over (the
+	 * transport was idle, the common case) means every group before it was taken too, so
+	 * nothing is remembered and the previous groups are not touched; otherwise the taken ones
+	 * leave from the front.
 	 */
 	private void handedOver(BodyShape.CountedGroup group) {
+		if (group.taken()) {
+			this.unsent = null;
+			this.unsentLast = null;
+			return;
+		}
 		BodyShape.CountedGroup first = this.unsent;
 		while (first != null && first.taken()) {
 			first = first.next;

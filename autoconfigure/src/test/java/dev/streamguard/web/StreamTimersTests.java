@@ -20,13 +20,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * epoll, where the connection's {@code PeerProgress} keeps the peer's progress meanwhile). What
  * must not wait for that: a stream that ends leaves the ticker at its next round, and a stream
  * whose connection fills is checked from the next round, so that its stall is neither early nor
- * late.
+ * late. Its send rate, sampled at its ticks, is still per second.
  */
 class StreamTimersTests {
 
 	private static final Duration STALL_TIMEOUT = Duration.ofSeconds(2);
 
-	// One server for both cases: each waits for its own stream's start and end.
+	// One server for all cases: each waits for its own stream's start and end.
 	private static TestServer server;
 
 	@BeforeAll
@@ -83,6 +83,25 @@ class StreamTimersTests {
 			assertThat(Duration.ofNanos(ended.nanoTime() - full))
 				.isBetween(STALL_TIMEOUT.minusMillis(300), STALL_TIMEOUT.plusMillis(1500));
 		}
+	}
+
+	@Test
+	void aHealthyStreamsSendRateIsWhatItSendsASecondWhileItIsPassedBy() throws Exception {
+		// Ten events a second, no timer due for minutes: the stream is ticked every five seconds.
+		try (RawHttp client = RawHttp.get(server.port(), "/test/sse/ticks?ms=100", 64 * 1024)) {
+			LiveStream stream = server.listener().awaitStart(Duration.ofSeconds(5));
+			assertThat(client.head(Duration.ofSeconds(5))).startsWith("HTTP/1.1 200");
+			Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> stream.age().toMillis() > 1000);
+			long fromBytes = stream.bytesSent();
+			long from = System.nanoTime();
+			// Past a rest of five seconds and the tick that ends it.
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> stream.age().toMillis() > 6500);
+			double sent = (stream.bytesSent() - fromBytes) * 1e9 / (System.nanoTime() - from);
+			assertThat(sent).as("bytes sent a second").isGreaterThan(100);
+			// A rate per second, whatever the span it was sampled over (one to five seconds).
+			assertThat((double) stream.sendRate()).as("send rate").isBetween(sent * 0.6, sent * 1.4);
+		}
+		assertThat(server.listener().awaitEnd(Duration.ofSeconds(5)).reason()).isEqualTo(TerminationReason.CLIENT_CLOSED);
 	}
 
 }
