@@ -101,7 +101,8 @@ class StreamTimersTests {
 			// A rate per second, whatever the span it was sampled over (one to five seconds).
 			assertThat((double) stream.sendRate()).as("send rate").isBetween(sent * 0.6, sent * 1.4);
 		}
-		assertThat(server.listener().awaitEnd(Duration.ofSeconds(5)).reason()).isEqualTo(TerminationReason.CLIENT_CLOSED);
+		assertThat(server.listener().awaitEnd(Duration.ofSeconds(5)).reason())
+			.isEqualTo(TerminationReason.CLIENT_CLOSED);
 	}
 
 }
