@@ -97,8 +97,8 @@ public final class DeadPeerBenchmark {
 	 * @param live streams not released within the wait
 	 * @param heapHeld server heap after GC over what it used before the clients came, bytes
 	 * @param directHeld Netty direct memory over what it used before the clients came, bytes
-	 * @param sendQueued bytes in the kernel's send buffers of the server's own connections (its address
-	 *     and port), established or closed by it and still sending (FIN-WAIT-1)
+	 * @param sendQueued bytes in the kernel's send buffers of the server's own connections (its
+	 * address and port), established or closed by it and still sending (FIN-WAIT-1)
 	 */
 	public record Variant(List<Long> releases, int live, long heapHeld, long directHeld, long sendQueued) {
 
