@@ -30,6 +30,9 @@ public final class FanOutBenchmark {
 
 	private static final String VARIANT = "--variant";
 
+	/** Kinds of Java threads whose CPU is told apart: event loops, Reactor's parallel workers, the rest. */
+	private static final int THREAD_KINDS = 3;
+
 	private FanOutBenchmark() {
 	}
 
@@ -199,9 +202,6 @@ public final class FanOutBenchmark {
 		return new Variant((loaded - idle) / (double) clients, value(latency, "p50="), value(latency, "p99="),
 				cpu, allocatedPerEvent, split);
 	}
-
-	/** Kinds of Java threads whose CPU is told apart: event loops, Reactor's parallel workers, the rest. */
-	private static final int THREAD_KINDS = 3;
 
 	/**
 	 * Return the CPU time of this process's Java threads so far, by kind: event loops (which
